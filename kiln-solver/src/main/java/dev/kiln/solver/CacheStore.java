@@ -1,0 +1,31 @@
+package dev.kiln.solver;
+
+import dev.kiln.common.Digest;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Persistent map from cache key to the results a vertex produced. Implemented by the worker
+ * over its state database; a save is one transaction, so a crash leaves either the whole
+ * record or none. Thread-safe.
+ */
+public interface CacheStore {
+
+    Optional<List<Result>> lookup(Digest cacheKey);
+
+    /** Records results under the key, with a description for {@code kiln du}. */
+    void save(Digest cacheKey, List<Result> results, String description);
+
+    /** A store that remembers nothing (tests, {@code --no-cache} everywhere). */
+    static CacheStore none() {
+        return new CacheStore() {
+            @Override
+            public Optional<List<Result>> lookup(Digest cacheKey) {
+                return Optional.empty();
+            }
+
+            @Override
+            public void save(Digest cacheKey, List<Result> results, String description) {}
+        };
+    }
+}
