@@ -1,0 +1,191 @@
+package dev.kiln.registry;
+
+import dev.kiln.common.Digest;
+import dev.kiln.oci.ContentStore;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageReference;
+import dev.kiln.registry.errors.DigestMismatchException;
+import dev.kiln.registry.errors.RegistryException;
+import dev.kiln.registry.transport.RegistryRequest;
+import dev.kiln.registry.transport.RegistryResponse;
+import dev.kiln.registry.transport.RegistryTransport;
+import dev.kiln.registry.transport.RequestObserver;
+import dev.kiln.registry.transport.RetryPolicy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Downloads the blobs of a resolved image into a content store: layers in parallel, then the
+ * config, the manifest and the index, each verified against its digest and size. A blob cut
+ * off mid-stream is downloaded again from the start, within the retry policy's tries.
+ * One instance per operation.
+ */
+final class ImagePuller {
+    private static final int PROGRESS_STEP = 1 << 20;
+
+    private final RegistryTransport transport;
+    private final BlobSources sources;
+    private final RetryPolicy retry;
+    private final int parallelism;
+
+    ImagePuller(RegistryTransport transport, BlobSources sources, RetryPolicy retry, int parallelism) {
+        this.transport = transport;
+        this.sources = sources;
+        this.retry = retry;
+        this.parallelism = parallelism;
+    }
+
+    PullResult pull(ResolvedImage image, ContentStore store, TransferListener listener) {
+        ImageReference ref = image.reference();
+        AtomicInteger downloaded = new AtomicInteger();
+        AtomicInteger present = new AtomicInteger();
+        AtomicLong bytes = new AtomicLong();
+        Map<Digest, Descriptor> unique = new LinkedHashMap<>();
+        for (Descriptor layer : image.layers()) {
+            unique.putIfAbsent(layer.digestValue(), layer);
+        }
+        List<ParallelTransfers.Transfer> transfers = new ArrayList<>();
+        for (Descriptor layer : unique.values()) {
+            transfers.add(() -> {
+                if (fetchBlob(ref, layer, store, listener)) {
+                    downloaded.incrementAndGet();
+                    bytes.addAndGet(layer.size());
+                } else {
+                    present.incrementAndGet();
+                }
+            });
+        }
+        ParallelTransfers.runAll(transfers, parallelism, ref.registry());
+        if (storeBytes(ref, image.config(), image.configBytes(), store, listener)) {
+            downloaded.incrementAndGet();
+            bytes.addAndGet(image.configBytes().length);
+        } else {
+            present.incrementAndGet();
+        }
+        storeBytes(ref, image.manifest(), image.manifestBytes(), store, listener);
+        image.index().ifPresent(index -> storeBytes(ref, index, image.indexBytes(), store, listener));
+        return new PullResult(image, image.root(), downloaded.get(), present.get(), bytes.get());
+    }
+
+    /** Stores bytes that were already fetched and verified; true when they were new to the store. */
+    private boolean storeBytes(ImageReference ref, Descriptor d, byte[] data, ContentStore store, TransferListener listener) {
+        listener.started(d, TransferListener.Direction.PULL);
+        if (store.exists(d.digestValue())) {
+            listener.finished(d, TransferListener.Direction.PULL, TransferListener.Outcome.ALREADY_PRESENT);
+            return false;
+        }
+        try (ContentStore.Writer w = store.writer()) {
+            w.stream().write(data);
+            w.commit(Optional.of(d.digestValue()));
+        } catch (IOException e) {
+            throw new RegistryException(ref.registry(), ref + ": cannot store " + d.digest() + ": " + e.getMessage(), e);
+        }
+        sources.record(ref.registry(), ref.repository(), d.digestValue());
+        listener.finished(d, TransferListener.Direction.PULL, TransferListener.Outcome.TRANSFERRED);
+        return true;
+    }
+
+    /** Downloads one blob into the store unless present; true when bytes were downloaded. */
+    boolean fetchBlob(ImageReference ref, Descriptor blob, ContentStore store, TransferListener listener) {
+        listener.started(blob, TransferListener.Direction.PULL);
+        Digest digest = blob.digestValue();
+        if (store.exists(digest) && store.size(digest).orElse(-1L) == blob.size()) {
+            sources.record(ref.registry(), ref.repository(), digest);
+            listener.finished(blob, TransferListener.Direction.PULL, TransferListener.Outcome.ALREADY_PRESENT);
+            return false;
+        }
+        for (int attempt = 1; ; attempt++) {
+            try (RegistryResponse r = open(ref, digest, listener);
+                    ContentStore.Writer w = store.writer()) {
+                MessageDigest md = Digest.newSha256();
+                copy(r.body(), w.stream(), md, blob, listener);
+                Digest actual = Digest.fromSha256(md.digest());
+                if (!actual.equals(digest)) {
+                    throw new DigestMismatchException(ref.registry(), ref.name() + " blob", digest, actual);
+                }
+                if (w.written() != blob.size()) {
+                    throw new RegistryException(ref.registry(), ref.name() + " blob " + digest + ": size mismatch: expected "
+                            + blob.size() + " bytes, got " + w.written());
+                }
+                w.commit(Optional.of(digest));
+                break;
+            } catch (IOException e) {
+                if (!retry.canRetry(attempt)) {
+                    throw new RegistryException(ref.registry(), ref.name() + ": download of blob " + digest + " failed after "
+                            + attempt + " tries: " + e.getMessage(), e);
+                }
+                try {
+                    Thread.sleep(retry.backoff(attempt, Optional.empty()));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new RegistryException(ref.registry(), "interrupted while downloading " + digest, ie);
+                }
+            }
+        }
+        sources.record(ref.registry(), ref.repository(), digest);
+        listener.finished(blob, TransferListener.Direction.PULL, TransferListener.Outcome.TRANSFERRED);
+        return true;
+    }
+
+    /** Reads a small blob (config) into memory, verified. */
+    byte[] readBlob(ImageReference ref, Descriptor blob, RequestObserver observer) {
+        Digest digest = blob.digestValue();
+        for (int attempt = 1; ; attempt++) {
+            try (RegistryResponse r = open(ref, digest, observer); InputStream in = r.body()) {
+                byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, blob.size() + 1));
+                Digest actual = Digest.sha256(bytes);
+                if (!actual.equals(digest)) {
+                    throw new DigestMismatchException(ref.registry(), ref.name() + " config", digest, actual);
+                }
+                return bytes;
+            } catch (IOException e) {
+                if (!retry.canRetry(attempt)) {
+                    throw new RegistryException(ref.registry(), ref.name() + ": download of " + digest + " failed: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private RegistryResponse open(ImageReference ref, Digest digest, RequestObserver observer) {
+        RegistryRequest get = RegistryRequest.of("GET", ref.registry(), RegistryPaths.blob(ref.repository(), digest),
+                List.of(RegistryPaths.pullScope(ref.repository())));
+        RegistryResponse r = transport.send(get, observer);
+        if (r.status() != 200) {
+            String detail = r.errorDetail();
+            throw new RegistryException(ref.registry(), ref.name() + ": blob " + digest + " "
+                    + (r.status() == 404 ? "not found: blob unknown" : "answered " + r.status())
+                    + (detail.isEmpty() ? "" : " (" + detail + ")"));
+        }
+        return r;
+    }
+
+    private static void copy(InputStream in, OutputStream out, MessageDigest md, Descriptor blob,
+            TransferListener listener) throws IOException {
+        byte[] buf = new byte[128 * 1024];
+        long total = 0;
+        long reported = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            out.write(buf, 0, n);
+            md.update(buf, 0, n);
+            total += n;
+            if (total > blob.size()) {
+                throw new IOException("the registry sent more than the " + blob.size() + " bytes of " + blob.digest());
+            }
+            if (total - reported >= PROGRESS_STEP) {
+                listener.progressed(blob, total);
+                reported = total;
+            }
+        }
+        listener.progressed(blob, total);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.kiln.registry.transport;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+/**
+ * One JDK {@link HttpClient} per host, each with that host's TLS settings from
+ * {@link RegistryHosts}. Clients are made on first use and closed with this object; they
+ * run their I/O on virtual threads.
+ */
+public final class HttpClients implements AutoCloseable {
+    private final RegistryHosts hosts;
+    private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+
+    public HttpClients(RegistryHosts hosts) {
+        this.hosts = hosts;
+    }
+
+    /** The client for {@code host} ({@code name[:port]}, as in a URL authority). */
+    public HttpClient forHost(String host) {
+        return clients.computeIfAbsent(host, h -> HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(15))
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .sslContext(TlsContexts.forHost(hosts.certsDir(), h, hosts.isInsecure(h)))
+                .build());
+    }
+
+    /** The client for the host of an absolute URL. */
+    public HttpClient forUri(URI uri) {
+        return forHost(uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort());
+    }
+
+    @Override
+    public void close() {
+        clients.values().forEach(HttpClient::close);
+        clients.clear();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.kiln.registry.transport;
+
+import dev.kiln.registry.auth.Authenticator;
+import dev.kiln.registry.auth.Challenge;
+import dev.kiln.registry.errors.AccessDeniedException;
+import dev.kiln.registry.errors.RegistryException;
+import dev.kiln.registry.errors.RegistryUnreachableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+
+/**
+ * Sends {@link RegistryRequest}s: picks the scheme (HTTPS, or HTTP where
+ * {@link RegistryHosts} allows it and the server does not speak TLS), attaches credentials,
+ * answers a 401 challenge once through the {@link Authenticator}, and repeats requests per
+ * the {@link RetryPolicy}. Responses with other statuses (2xx, 3xx, 404, 416, …) go back to
+ * the caller, who decides what they mean.
+ *
+ * <p>Thread-safe; shared by every operation of one registry client.
+ */
+public final class RegistryTransport {
+    private final RegistryHosts hosts;
+    private final HttpClients clients;
+    private final Authenticator authenticator;
+    private final RetryPolicy retry;
+    private final Map<String, String> schemes = new ConcurrentHashMap<>();
+
+    public RegistryTransport(RegistryHosts hosts, HttpClients clients, Authenticator authenticator, RetryPolicy retry) {
+        this.hosts = hosts;
+        this.clients = clients;
+        this.authenticator = authenticator;
+        this.retry = retry;
+    }
+
+    public RegistryHosts hosts() {
+        return hosts;
+    }
+
+    /**
+     * Sends the request and returns the response, which the caller closes.
+     *
+     * @throws AccessDeniedException        on 403, or 401 after answering the challenge
+     * @throws RegistryUnreachableException when no connection could be made after all tries
+     * @throws RegistryException            on 5xx/429 after all tries
+     */
+    public RegistryResponse send(RegistryRequest request, RequestObserver observer) {
+        String registry = request.registry();
+        String apiHost = hosts.apiHost(registry);
+        boolean answeredChallenge = false;
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            URI uri = request.uri(schemes.getOrDefault(apiHost, "https"), apiHost);
+            HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
+                    .method(request.method(), request.body().get())
+                    .timeout(Duration.ofMinutes(10));
+            request.headers().forEach(builder::header);
+            if (!request.headers().containsKey("User-Agent")) {
+                builder.header("User-Agent", "kiln");
+            }
+            authenticator.authorization(registry, request.scopes()).ifPresent(a -> builder.header("Authorization", a));
+            HttpResponse<InputStream> response;
+            try {
+                response = clients.forUri(uri).send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                if (isTlsFailure(e) && uri.getScheme().equals("https") && !request.absolute()) {
+                    if (!isUntrustedCertificate(e) && hosts.allowsPlainHttp(apiHost)) {
+                        schemes.put(apiHost, "http");
+                        attempt--;
+                        continue;
+                    }
+                    throw new RegistryUnreachableException(registry, "TLS handshake with " + apiHost + " failed: "
+                            + e.getMessage() + " (put its CA in " + hosts.certsDir().resolve(apiHost)
+                            + "/ca.crt, or mark the host insecure)", e);
+                }
+                if (retry.canRetry(attempt)) {
+                    sleep(registry, retry.backoff(attempt, java.util.Optional.empty()));
+                    continue;
+                }
+                throw new RegistryUnreachableException(registry, describe(e) + " (after " + attempt + " tries)", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(registry, "interrupted while talking to " + registry, e);
+            }
+            int status = response.statusCode();
+            observer.exchanged(request.method(), uri, status);
+            RegistryResponse r = new RegistryResponse(status, response.headers(), response.body(), uri);
+            if (status == 401) {
+                String detail = r.errorDetail();
+                if (!answeredChallenge) {
+                    answeredChallenge = true;
+                    authenticator.forgetTokens(registry);
+                    if (authenticator.authenticate(registry,
+                            Challenge.parseAll(response.headers().allValues("WWW-Authenticate")), request.scopes())) {
+                        attempt--;
+                        continue;
+                    }
+                }
+                throw new AccessDeniedException(registry, detail);
+            }
+            if (status == 403) {
+                throw new AccessDeniedException(registry, r.errorDetail());
+            }
+            if (retry.retriable(status)) {
+                String detail = r.errorDetail();
+                if (retry.canRetry(attempt)) {
+                    sleep(registry, retry.backoff(attempt, response.headers().firstValue("Retry-After")));
+                    continue;
+                }
+                throw new RegistryException(registry, registry + " answered " + status + " to " + request.method()
+                        + " " + uri.getPath() + " after " + attempt + " tries" + (detail.isEmpty() ? "" : ": " + detail));
+            }
+            return r;
+        }
+    }
+
+    private static void sleep(String registry, Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(registry, "interrupted while waiting to retry a request to " + registry, e);
+        }
+    }
+
+    private static boolean isTlsFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isUntrustedCertificate(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(IOException e) {
+        String msg = e.getMessage();
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused" + (msg == null ? "" : " (" + msg + ")");
+        }
+        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+            return "connection timed out";
+        }
+        return e.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    }
+}
