@@ -91,14 +91,28 @@ final class RootedPath {
             resolved.add(e);
             dir = resolveDirectory(root, resolved);
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(dir);
-                created.accept(dir);
+                createMissing(root, dir, created);
             } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IOException("not a directory: " + root.relativize(dir) + " (needed as a parent)");
             }
             resolved = new ArrayList<>(elementsOf(root, dir));
         }
         return dir;
+    }
+
+    /** Creates the missing directories of a resolved path (whose existing elements are not symlinks). */
+    private static void createMissing(Path root, Path dir, java.util.function.Consumer<Path> created) throws IOException {
+        Path p = root;
+        for (String e : elementsOf(root, dir)) {
+            p = p.resolve(e);
+            if (Files.isSymbolicLink(p)) {
+                throw new IOException("symlink appeared while creating " + root.relativize(dir));
+            }
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(p);
+                created.accept(p);
+            }
+        }
     }
 
     private static List<String> elementsOf(Path root, Path p) {
