@@ -124,6 +124,8 @@ public final class CredentialHelper {
             Process p = new ProcessBuilder(executable.toString(), action).redirectErrorStream(true).start();
             try (OutputStream in = p.getOutputStream()) {
                 in.write(stdin);
+            } catch (IOException exitedEarly) {
+                // the helper did not read its input (it failed or needs none); its output says why
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

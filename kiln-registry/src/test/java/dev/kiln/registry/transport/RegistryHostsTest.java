@@ -1,0 +1,46 @@
+package dev.kiln.registry.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RegistryHostsTest {
+
+    @Test
+    void dockerHubApiLivesOnRegistry1() {
+        RegistryHosts hosts = RegistryHosts.defaults();
+        assertThat(hosts.apiHost("docker.io")).isEqualTo("registry-1.docker.io");
+        assertThat(hosts.apiHost("index.docker.io")).isEqualTo("registry-1.docker.io");
+        assertThat(hosts.apiHost("ghcr.io")).isEqualTo("ghcr.io");
+        assertThat(hosts.apiHost("127.0.0.1:5000")).isEqualTo("127.0.0.1:5000");
+    }
+
+    @Test
+    void loopbackHostsAllowPlainHttpOthersOnlyWhenMarked() {
+        RegistryHosts hosts = RegistryHosts.builder().insecure("registry.lan:5000").insecure("other.lan").build();
+        assertThat(hosts.allowsPlainHttp("127.0.0.1:5000")).isTrue();
+        assertThat(hosts.allowsPlainHttp("127.3.4.5")).isTrue();
+        assertThat(hosts.allowsPlainHttp("localhost:5000")).isTrue();
+        assertThat(hosts.allowsPlainHttp("[::1]:5000")).isTrue();
+        assertThat(hosts.isInsecure("127.0.0.1:5000")).as("loopback is not insecure: certificates still count").isFalse();
+        assertThat(hosts.allowsPlainHttp("128.0.0.1:5000")).isFalse();
+        assertThat(hosts.allowsPlainHttp("127.0.0.256")).isFalse();
+        assertThat(hosts.allowsPlainHttp("127.example.com")).isFalse();
+        assertThat(hosts.allowsPlainHttp("docker.io")).isFalse();
+        assertThat(hosts.allowsPlainHttp("registry.lan:5000")).isTrue();
+        assertThat(hosts.allowsPlainHttp("registry.lan:6000")).isFalse();
+        assertThat(hosts.allowsPlainHttp("other.lan:7000")).as("a host marked without port covers every port").isTrue();
+    }
+
+    @Test
+    void certsDirAndMirrors() {
+        RegistryHosts hosts = RegistryHosts.builder().certsDir(Path.of("/tmp/certs.d"))
+                .mirrors("docker.io", List.of("mirror.lan:5000")).build();
+        assertThat(hosts.certsDir()).isEqualTo(Path.of("/tmp/certs.d"));
+        assertThat(hosts.mirrors("docker.io")).containsExactly("mirror.lan:5000");
+        assertThat(hosts.mirrors("ghcr.io")).isEmpty();
+        assertThat(RegistryHosts.defaults().certsDir()).isEqualTo(Path.of("/etc/kiln/certs.d"));
+    }
+}
