@@ -103,7 +103,7 @@ final class SolveRun implements AutoCloseable {
         for (int i = 0; i < v.inputs().size(); i++) {
             Edge in = v.inputs().get(i);
             Optional<ContentSelector> sel = i < cm.selectors().size() ? cm.selectors().get(i) : Optional.empty();
-            if (sel.isPresent()) {
+            if (sel.isPresent() && !await(cacheMap(in.vertex())).cacheable()) {
                 parts.add(async(() -> "content:" + solver.runner().contentChecksum(
                         output(await(result(in.vertex())), in), sel.get(), job)));
             } else {

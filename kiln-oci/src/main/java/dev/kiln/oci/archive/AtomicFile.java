@@ -14,10 +14,10 @@ import java.util.stream.Stream;
  * hidden temporary name and renamed over it only when complete, so a failed or interrupted
  * write leaves no half-written file (or directory) at the destination.
  */
-final class AtomicFile {
+public final class AtomicFile {
     /** Writes content into a given temporary path. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(Path tmp) throws IOException;
     }
 
@@ -31,7 +31,7 @@ final class AtomicFile {
     }
 
     /** Writes a file at {@code dest} through a temporary sibling. */
-    static void writeFile(Path dest, Body body) throws IOException {
+    public static void writeFile(Path dest, Body body) throws IOException {
         Path tmp = tempSibling(dest);
         try {
             body.write(tmp);
@@ -42,7 +42,7 @@ final class AtomicFile {
     }
 
     /** Writes a directory at {@code dest} through a temporary sibling; an existing one is replaced. */
-    static void writeDirectory(Path dest, Body body) throws IOException {
+    public static void writeDirectory(Path dest, Body body) throws IOException {
         Path tmp = tempSibling(dest);
         Path old = null;
         try {

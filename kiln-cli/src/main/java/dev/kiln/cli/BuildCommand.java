@@ -1,0 +1,170 @@
+package dev.kiln.cli;
+
+import dev.kiln.cli.progress.PlainProgress;
+import dev.kiln.cli.progress.RawJsonProgress;
+import dev.kiln.common.KilnException;
+import dev.kiln.common.Platform;
+import dev.kiln.common.progress.ProgressSink;
+import dev.kiln.engine.BuildRequest;
+import dev.kiln.engine.BuildResult;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.EngineConfig;
+import dev.kiln.export.OutputSpec;
+import dev.kiln.oci.ImageReference;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code kiln build}: the flags of {@code docker buildx build} that Kiln supports. */
+@Command(name = "build", description = "Build an image from a Dockerfile.", mixinStandardHelpOptions = true)
+final class BuildCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "CONTEXT", description = "The build context directory.")
+    Path context;
+
+    @Option(names = {"-f", "--file"}, description = "The Dockerfile (default: CONTEXT/Dockerfile).")
+    Path file;
+
+    @Option(names = {"-t", "--tag"}, description = "Name and tag the image in the local store (name:tag).")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--build-arg", description = "Set a build-time variable (KEY=VALUE, or KEY to take it from the environment).")
+    List<String> buildArgs = new ArrayList<>();
+
+    @Option(names = "--target", description = "The stage to build.")
+    String target;
+
+    @Option(names = "--no-cache", description = "Do not use the cache.")
+    boolean noCache;
+
+    @Option(names = "--no-cache-filter", split = ",", description = "Do not use the cache for these stages.")
+    List<String> noCacheFilter = new ArrayList<>();
+
+    @Option(names = "--progress", defaultValue = "auto", description = "auto, tty, plain or rawjson.")
+    String progress;
+
+    @Option(names = {"-o", "--output"}, description = "Output: type=oci|docker|local|tar|image,dest=PATH.")
+    List<String> outputs = new ArrayList<>();
+
+    @Option(names = "--build-context", description = "Named context NAME=oci-layout://PATH[:TAG|@DIGEST] or docker-image://REF.")
+    List<String> buildContexts = new ArrayList<>();
+
+    @Option(names = "--platform", description = "Target platform (os/arch[/variant]); default: this host.")
+    String platform;
+
+    @Option(names = "--runtime", defaultValue = "runc", description = "OCI runtime for RUN steps (runc or crun).")
+    String runtime;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the image digest.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        ProgressSink sink;
+        PlainProgress plain = null;
+        String mode = progress;
+        if (mode.equals("auto")) {
+            mode = System.console() != null && System.console().isTerminal() ? "tty" : "plain";
+        }
+        switch (mode) {
+            case "plain", "tty" -> {
+                plain = new PlainProgress(System.err, mode.equals("plain"));
+                sink = plain;
+            }
+            case "rawjson" -> sink = new RawJsonProgress(System.err);
+            case "quiet" -> sink = ProgressSink.DISCARD;
+            default -> throw new KilnException("invalid --progress \"" + progress + "\": want auto, tty, plain or rawjson");
+        }
+        if (quiet) {
+            sink = ProgressSink.DISCARD;
+            plain = null;
+        }
+        BuildRequest req = new BuildRequest(context, file, args(), Optional.ofNullable(target),
+                tags.stream().map(BuildCommand::reference).toList(), outputs.stream().map(OutputSpec::parse).toList(),
+                noCache, Set.copyOf(noCacheFilter), contexts(),
+                platform == null ? Platform.host() : Platform.parse(platform), sourceDateEpoch());
+        PlainProgress display = plain;
+        ProgressSink finalSink = sink;
+        try (Engine engine = Engine.open(new EngineConfig(main.stateDir(), runtime, 0),
+                msg -> System.err.println(msg))) {
+            BuildResult result = Interruptible.run(() -> engine.build(req, finalSink));
+            if (display != null) {
+                display.finish();
+            }
+            if (quiet) {
+                System.out.println(result.manifest().digest());
+            }
+            return 0;
+        } finally {
+            if (display != null) {
+                System.err.flush();
+            }
+        }
+    }
+
+    private static ImageReference reference(String tag) {
+        try {
+            return ImageReference.parse(tag);
+        } catch (IllegalArgumentException e) {
+            throw new KilnException("invalid tag \"" + tag + "\": " + e.getMessage());
+        }
+    }
+
+    private Map<String, String> args() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String a : buildArgs) {
+            int eq = a.indexOf('=');
+            if (eq < 0) {
+                String env = System.getenv(a);
+                if (env != null) {
+                    m.put(a, env);
+                }
+            } else {
+                m.put(a.substring(0, eq), a.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    private Map<String, String> contexts() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String c : buildContexts) {
+            int eq = c.indexOf('=');
+            if (eq <= 0) {
+                throw new KilnException("invalid --build-context \"" + c + "\": want NAME=VALUE");
+            }
+            m.put(c.substring(0, eq), c.substring(eq + 1));
+        }
+        return m;
+    }
+
+    private Optional<Instant> sourceDateEpoch() {
+        String v = args().getOrDefault("SOURCE_DATE_EPOCH", System.getenv("SOURCE_DATE_EPOCH"));
+        if (v == null || v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.ofEpochSecond(Long.parseLong(v.trim())));
+        } catch (NumberFormatException e) {
+            throw new KilnException("invalid SOURCE_DATE_EPOCH \"" + v + "\": want seconds since the epoch");
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static Set<String> set(List<String> l) {
+        return new LinkedHashSet<>(l);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.kiln.cli;
+
+import dev.kiln.common.KilnException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code kiln} command. Daemonless by default: each command opens the engine over the
+ * state dir in this process. Errors that are the user's to fix print as one message and exit
+ * non-zero; anything else prints its stack trace with {@code --debug}.
+ */
+@Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Build OCI images from Dockerfiles, without a daemon.",
+        subcommands = {BuildCommand.class, ImagesCommand.class, LoadCommand.class, SaveCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main {
+    @Option(names = "--root", description = "State directory (default: $KILN_ROOT, /var/lib/kiln as root, "
+            + "~/.local/share/kiln otherwise).", scope = CommandLine.ScopeType.INHERIT)
+    java.nio.file.Path root;
+
+    @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean debug;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Main m = commandLine.getCommandSpec().root().userObject() instanceof Main mm ? mm : null;
+            if (m != null && m.debug) {
+                ex.printStackTrace();
+            }
+            if (ex instanceof KilnException ke) {
+                System.err.println("ERROR: " + ke.getMessage());
+                return ke.exitCode();
+            }
+            if (ex instanceof InterruptedException) {
+                System.err.println("ERROR: cancelled");
+                return 130;
+            }
+            System.err.println("ERROR: " + ex);
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    java.nio.file.Path stateDir() {
+        return root != null ? root : dev.kiln.engine.EngineConfig.defaultStateDir();
+    }
+
+    /** Prints the version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"kiln " + (v == null ? "dev" : v)};
+        }
+    }
+}

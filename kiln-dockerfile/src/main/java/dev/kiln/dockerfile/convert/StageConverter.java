@@ -1,0 +1,313 @@
+package dev.kiln.dockerfile.convert;
+
+import dev.kiln.common.Platform;
+import dev.kiln.common.SourceException;
+import dev.kiln.dockerfile.instructions.AddInstruction;
+import dev.kiln.dockerfile.instructions.ArgInstruction;
+import dev.kiln.dockerfile.instructions.CmdInstruction;
+import dev.kiln.dockerfile.instructions.CopyInstruction;
+import dev.kiln.dockerfile.instructions.EntrypointInstruction;
+import dev.kiln.dockerfile.instructions.EnvInstruction;
+import dev.kiln.dockerfile.instructions.ExposeInstruction;
+import dev.kiln.dockerfile.instructions.HealthcheckInstruction;
+import dev.kiln.dockerfile.instructions.Instruction;
+import dev.kiln.dockerfile.instructions.KeyValue;
+import dev.kiln.dockerfile.instructions.LabelInstruction;
+import dev.kiln.dockerfile.instructions.MaintainerInstruction;
+import dev.kiln.dockerfile.instructions.OnbuildInstruction;
+import dev.kiln.dockerfile.instructions.RunInstruction;
+import dev.kiln.dockerfile.instructions.ShellInstruction;
+import dev.kiln.dockerfile.instructions.ShellWordExpander;
+import dev.kiln.dockerfile.instructions.Stage;
+import dev.kiln.dockerfile.instructions.StopSignalInstruction;
+import dev.kiln.dockerfile.instructions.UserInstruction;
+import dev.kiln.dockerfile.instructions.VolumeInstruction;
+import dev.kiln.dockerfile.instructions.WorkdirInstruction;
+import dev.kiln.dockerfile.shell.Env;
+import dev.kiln.llb.Edge;
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.FileOp;
+import dev.kiln.llb.SourceOp;
+import dev.kiln.llb.VertexMeta;
+import dev.kiln.oci.image.ContainerConfig;
+import dev.kiln.oci.image.ImageConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Converts one stage: resolves its FROM, then each instruction in order, changing the
+ * stage's file system (RUN, COPY, ADD, WORKDIR make LLB vertices) or its image config (the
+ * rest). Records one history entry per instruction that the image keeps.
+ */
+final class StageConverter {
+    static final List<String> DEFAULT_SHELL = List.of("/bin/sh", "-c");
+    final DockerfileConverter conv;
+    final Stage stage;
+    StageState state;
+    Platform platform;
+
+    StageConverter(DockerfileConverter conv, Stage stage) {
+        this.conv = conv;
+        this.stage = stage;
+    }
+
+    StageState convert() {
+        from();
+        for (Instruction i : stage.commands()) {
+            dispatch(i);
+        }
+        return state;
+    }
+
+    private String expandMeta(String word) {
+        Map<String, String> env = new LinkedHashMap<>(conv.predefinedArgs);
+        conv.metaArgs.forEach((k, v) -> {
+            if (v != null) {
+                env.put(k, v);
+            }
+        });
+        try {
+            return conv.lex.processWord(word, Env.of(env));
+        } catch (RuntimeException e) {
+            throw new SourceException(stage.location(), e.getMessage(), stage.original(), e);
+        }
+    }
+
+    private void from() {
+        String base = expandMeta(stage.baseName());
+        platform = stage.platformFlag() == null ? conv.request.platform() : Platform.parse(expandMeta(stage.platformFlag()));
+        String label = conv.stageLabel(stage);
+        int total = DockerfileConverter.countSteps(stage);
+        if (base.isEmpty()) {
+            throw new SourceException(stage.location(), "base name (" + stage.baseName() + ") should not be blank", stage.original());
+        }
+        Optional<Stage> parent = conv.request.namedContexts().containsKey(base) ? Optional.empty()
+                : conv.stageBefore(base, stage.index());
+        if (parent.isPresent()) {
+            StageState p = conv.stage(parent.get());
+            state = new StageState(p.fs, p.image, label, total);
+        } else if (base.equalsIgnoreCase("scratch") && !conv.request.namedContexts().containsKey(base)) {
+            state = new StageState(Optional.empty(), ImageConfig.scratch(platform), label, total);
+        } else {
+            ImageMetaResolver.BaseImage img;
+            try {
+                img = conv.request.namedContexts().containsKey(base)
+                        ? conv.resolver.resolveNamedContext(base, conv.request.namedContexts().get(base), platform)
+                        : conv.resolver.resolveImage(base, platform);
+            } catch (SourceException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new SourceException(stage.location(), e.getMessage(), stage.original(), e);
+            }
+            Edge fs = conv.builder.add(new SourceOp(img.sourceIdentifier(), Map.of(SourceOp.ATTR_PLATFORM, platform.toString())),
+                    List.of(), meta(new StageState(Optional.empty(), img.config(), label, total).stepName(1, "FROM " + base), false));
+            ImageConfig cfg = img.config();
+            state = new StageState(img.config().rootfs().diffIds().isEmpty() ? Optional.empty() : Optional.of(fs),
+                    cfg.withConfig(cfg.config().withOnBuild(null)), label, total);
+            for (String trigger : cfg.config().onBuild()) {
+                runOnBuild(trigger);
+            }
+        }
+    }
+
+    private void runOnBuild(String trigger) {
+        Instruction i = dev.kiln.dockerfile.instructions.InstructionParser.parse(conv.request.dockerfileName(),
+                "FROM scratch\n" + trigger + "\n").stages().getFirst().commands().getFirst();
+        dispatch(i);
+    }
+
+    VertexMeta meta(String name, boolean ignoreCache) {
+        return new VertexMeta(name, ignoreCache, Map.of("location", stage.location().file() + ":" + stage.location().line()));
+    }
+
+    VertexMeta meta(Instruction i) {
+        return new VertexMeta(state.nextStepName(oneLine(i.original())), conv.noCacheFor(stage),
+                Map.of("location", i.location().file() + ":" + i.location().line()));
+    }
+
+    static String oneLine(String s) {
+        String first = s.strip();
+        int nl = first.indexOf('\n');
+        return nl < 0 ? first : first.substring(0, nl) + " ...";
+    }
+
+    ShellWordExpander expander() {
+        return new ShellWordExpander(conv.lex, Env.of(state.expansionEnv()));
+    }
+
+    void history(String createdBy, boolean layer) {
+        ImageConfig.History h = ImageConfig.History.of(conv.request.created(), createdBy, !layer);
+        state.image = state.image.withHistory(append(state.image.history(), h));
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> out = new ArrayList<>(list);
+        out.add(item);
+        return out;
+    }
+
+    private void dispatch(Instruction i) {
+        switch (i) {
+            case RunInstruction r -> new RunStep(this).convert(r.expand(expander()));
+            case CopyInstruction c -> new CopyStep(this).copy(c);
+            case AddInstruction a -> new CopyStep(this).add(a);
+            case WorkdirInstruction w -> workdir(w.expand(expander()));
+            case EnvInstruction e -> env(e.expand(expander()));
+            case ArgInstruction a -> arg(a);
+            case LabelInstruction l -> {
+                LabelInstruction x = l.expand(expander());
+                ContainerConfig c = state.config();
+                for (KeyValue kv : x.labels()) {
+                    c = c.withLabel(kv.key(), kv.value());
+                }
+                state.config(c);
+                history("LABEL " + x.labels().stream().map(kv -> kv.key() + "=" + kv.value()).collect(Collectors.joining(" ")), false);
+            }
+            case UserInstruction u -> {
+                UserInstruction x = u.expand(expander());
+                state.config(state.config().withUser(x.user()));
+                history("USER " + x.user(), false);
+            }
+            case ExposeInstruction e -> expose(e.expand(expander()));
+            case CmdInstruction c -> {
+                List<String> cmd = c.shellForm() ? withShell(c.command().getFirst()) : c.command();
+                state.config(state.config().withCmd(cmd).withArgsEscaped(c.shellForm() ? Boolean.TRUE : null));
+                state.cmdSetInStage = true;
+                history("CMD " + jsonArray(cmd), false);
+            }
+            case EntrypointInstruction e -> {
+                List<String> ep = e.shellForm() ? withShell(e.command().getFirst()) : e.command();
+                ContainerConfig c = state.config().withEntrypoint(ep);
+                if (!state.cmdSetInStage) {
+                    c = c.withCmd(null);
+                }
+                state.config(c);
+                history("ENTRYPOINT " + jsonArray(ep), false);
+            }
+            case ShellInstruction s -> {
+                state.config(state.config().withShell(s.shell()));
+                history("SHELL " + jsonArray(s.shell()), false);
+            }
+            case VolumeInstruction v -> {
+                VolumeInstruction x = v.expand(expander());
+                ContainerConfig c = state.config();
+                for (String vol : x.volumes()) {
+                    if (vol.isBlank()) {
+                        throw new SourceException(v.location(), "VOLUME specified can not be an empty string", v.original());
+                    }
+                    c = c.withVolume(vol);
+                }
+                state.config(c);
+                history("VOLUME " + x.volumes(), false);
+            }
+            case StopSignalInstruction s -> {
+                StopSignalInstruction x = s.expand(expander());
+                state.config(state.config().withStopSignal(x.signal()));
+                history("STOPSIGNAL " + x.signal(), false);
+            }
+            case HealthcheckInstruction h -> {
+                state.config(state.config().withHealthcheck(new ContainerConfig.Healthcheck(h.test(),
+                        h.interval().toNanos(), h.timeout().toNanos(), h.startPeriod().toNanos(),
+                        h.startInterval().toNanos(), h.retries())));
+                history("HEALTHCHECK " + (h.disabled() ? "NONE" : jsonArray(h.test())), false);
+            }
+            case OnbuildInstruction o -> {
+                List<String> triggers = new ArrayList<>(state.config().onBuild());
+                triggers.add(o.expression());
+                state.config(state.config().withOnBuild(triggers));
+                history("ONBUILD " + o.expression(), false);
+            }
+            case MaintainerInstruction m -> {
+                state.image = state.image.withAuthor(m.maintainer());
+                history("MAINTAINER " + m.maintainer(), false);
+            }
+        }
+    }
+
+    List<String> withShell(String command) {
+        List<String> shell = state.config().shell().isEmpty() ? DEFAULT_SHELL : state.config().shell();
+        List<String> out = new ArrayList<>(shell);
+        out.add(command);
+        return out;
+    }
+
+    static String jsonArray(List<String> words) {
+        return words.stream().map(w -> "\"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
+                .collect(Collectors.joining(" ", "[", "]"));
+    }
+
+    private void workdir(WorkdirInstruction w) {
+        String path = resolvePath(w.path());
+        if (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        state.config(state.config().withWorkingDir(path));
+        String user = state.config().user();
+        FileAction.Chown chown = user == null || user.isEmpty() ? null : chown(user);
+        FileOp op = new FileOp(state.fs.isPresent() ? 0 : -1,
+                List.of(new FileAction.Mkdir(path, 0755, true, chown, null)));
+        state.fs = Optional.of(conv.builder.add(op, state.fs.map(List::of).orElse(List.of()), meta(w)));
+        history("WORKDIR " + path, true);
+    }
+
+    static FileAction.Chown chown(String spec) {
+        int colon = spec.indexOf(':');
+        return colon < 0 ? new FileAction.Chown(spec, null)
+                : new FileAction.Chown(spec.substring(0, colon), spec.substring(colon + 1));
+    }
+
+    /** An absolute path: relative ones are taken from the WORKDIR; a trailing slash is kept. */
+    String resolvePath(String p) {
+        if (p.startsWith("/")) {
+            return p;
+        }
+        String wd = state.workingDir();
+        String joined = (wd.endsWith("/") ? wd : wd + "/") + p;
+        boolean dir = p.endsWith("/") || p.equals(".") || p.endsWith("/.");
+        String clean = java.nio.file.Path.of(joined).normalize().toString();
+        return dir && !clean.endsWith("/") ? clean + "/" : clean;
+    }
+
+    private void env(EnvInstruction e) {
+        ContainerConfig c = state.config();
+        for (KeyValue kv : e.env()) {
+            c = c.withEnvVar(kv.key(), kv.value());
+        }
+        state.config(c);
+        history("ENV " + e.env().stream().map(kv -> kv.key() + "=" + kv.value()).collect(Collectors.joining(" ")), false);
+    }
+
+    private void arg(ArgInstruction a) {
+        for (ArgInstruction.Arg raw : a.args()) {
+            ArgInstruction.Arg x = new ArgInstruction(List.of(raw), a.location(), a.original()).expand(expander()).args().getFirst();
+            String value;
+            if (conv.request.buildArgs().containsKey(x.name())) {
+                value = conv.request.buildArgs().get(x.name());
+            } else if (x.hasDefault()) {
+                value = x.defaultValue();
+            } else if (conv.metaArgs.containsKey(x.name())) {
+                value = conv.metaArgs.get(x.name());
+            } else {
+                value = conv.predefinedArgs.get(x.name());
+            }
+            state.args.put(x.name(), value);
+        }
+    }
+
+    private void expose(ExposeInstruction e) {
+        ContainerConfig c = state.config();
+        List<String> added = new ArrayList<>();
+        for (String p : e.ports()) {
+            for (String port : ExposedPorts.expand(p, e)) {
+                c = c.withExposedPort(port);
+                added.add(port);
+            }
+        }
+        state.config(c);
+        history("EXPOSE map[" + added.stream().map(p -> p + ":{}").collect(Collectors.joining(" ")) + "]", false);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.kiln.dockerfile.convert;
+
+import dev.kiln.llb.Edge;
+import dev.kiln.oci.image.ContainerConfig;
+import dev.kiln.oci.image.ImageConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The state of one stage while it is converted: its current file system (an LLB edge, empty
+ * for an empty tree), its image config, the build args declared so far, and the history
+ * entries it added. Mutable, confined to the converter.
+ */
+final class StageState {
+    Optional<Edge> fs;
+    ImageConfig image;
+    final Map<String, String> args = new LinkedHashMap<>();
+    final List<ImageConfig.History> addedHistory = new ArrayList<>();
+    boolean cmdSetInStage;
+    final String label;
+    final int totalSteps;
+    int step = 1;
+
+    StageState(Optional<Edge> fs, ImageConfig image, String label, int totalSteps) {
+        this.fs = fs;
+        this.image = image;
+        this.label = label;
+        this.totalSteps = totalSteps;
+    }
+
+    ContainerConfig config() {
+        return image.config();
+    }
+
+    void config(ContainerConfig c) {
+        image = image.withConfig(c);
+    }
+
+    /** The values that expand words here: declared args with values, then ENV over them. */
+    Map<String, String> expansionEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        args.forEach((k, v) -> {
+            if (v != null) {
+                env.put(k, v);
+            }
+        });
+        env.putAll(config().envMap());
+        return env;
+    }
+
+    /** The environment of a RUN: the image's ENV plus declared args ENV does not override. */
+    List<String> runEnv() {
+        List<String> env = new ArrayList<>(config().env());
+        Map<String, String> envMap = config().envMap();
+        args.forEach((k, v) -> {
+            if (v != null && !envMap.containsKey(k)) {
+                env.add(k + "=" + v);
+            }
+        });
+        if (!envMap.containsKey("PATH")) {
+            env.addFirst("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+        return env;
+    }
+
+    String workingDir() {
+        String wd = config().workingDir();
+        return wd == null || wd.isEmpty() ? "/" : wd;
+    }
+
+    /** The progress name of the next step: {@code [label k/n] TEXT}. */
+    String nextStepName(String text) {
+        step++;
+        return stepName(step, text);
+    }
+
+    String stepName(int k, String text) {
+        return "[" + (label.isEmpty() ? "" : label + " ") + k + "/" + totalSteps + "] " + text;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.kiln.engine;
+
+import dev.kiln.common.Platform;
+import dev.kiln.export.OutputSpec;
+import dev.kiln.oci.ImageReference;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One {@code kiln build}: the context directory, the Dockerfile, build args, target stage,
+ * names to tag, outputs, cache options, named build contexts and the platform.
+ *
+ * @param sourceDateEpoch when present, the time written into history and config, and the
+ *                        clamp for layer timestamps (reproducible builds)
+ */
+public record BuildRequest(Path contextDir, Path dockerfile, Map<String, String> buildArgs, Optional<String> target,
+                           List<ImageReference> tags, List<OutputSpec> outputs, boolean noCache, Set<String> noCacheFilter,
+                           Map<String, String> buildContexts, Platform platform, Optional<Instant> sourceDateEpoch) {
+    public BuildRequest {
+        buildArgs = Map.copyOf(buildArgs);
+        tags = List.copyOf(tags);
+        outputs = List.copyOf(outputs);
+        noCacheFilter = Set.copyOf(noCacheFilter);
+        buildContexts = Map.copyOf(buildContexts);
+    }
+}

@@ -1,0 +1,190 @@
+package dev.kiln.engine;
+
+import dev.kiln.common.Digest;
+import dev.kiln.common.KilnException;
+import dev.kiln.common.progress.ProgressEvent;
+import dev.kiln.common.progress.ProgressSink;
+import dev.kiln.dockerfile.convert.ConvertRequest;
+import dev.kiln.dockerfile.convert.ConvertResult;
+import dev.kiln.dockerfile.convert.DockerfileConverter;
+import dev.kiln.dockerfile.instructions.Warning;
+import dev.kiln.executor.RuncExecutor;
+import dev.kiln.export.ImageExporter;
+import dev.kiln.export.OutputSpec;
+import dev.kiln.export.Outputs;
+import dev.kiln.oci.FileContentStore;
+import dev.kiln.oci.layer.LayerWriter;
+import dev.kiln.registry.RegistryClient;
+import dev.kiln.registry.dockerconfig.DockerConfig;
+import dev.kiln.registry.transport.RegistryHosts;
+import dev.kiln.snapshot.OverlaySnapshotter;
+import dev.kiln.solver.JobContext;
+import dev.kiln.solver.Result;
+import dev.kiln.solver.Solver;
+import dev.kiln.worker.KilnWorker;
+import dev.kiln.worker.LayerRecords;
+import dev.kiln.worker.images.ImageStore;
+import dev.kiln.worker.state.SqliteCacheStore;
+import dev.kiln.worker.state.StateDb;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The engine: the one composition root of Kiln, used in-process by the daemonless CLI and
+ * by the daemon. It owns the state directory (locked for its lifetime), the content store,
+ * snapshotter, executor, state database, worker and solver, and runs builds: Dockerfile →
+ * LLB (frontend) → results (solver and worker) → image and outputs (exporters).
+ *
+ * <p>Open with {@link #open}, close when done; thread-safe for concurrent builds.
+ */
+public final class Engine implements AutoCloseable {
+    private final EngineConfig config;
+    private final StateLock lock;
+    private final StateDb db;
+    private final FileContentStore content;
+    private final OverlaySnapshotter snapshotter;
+    private final RegistryClient registry;
+    private final ImageStore images;
+    private final EngineImages engineImages;
+    private final KilnWorker worker;
+    private final Solver solver;
+    private final ImageExporter exporter;
+    private final Outputs outputs;
+
+    private Engine(EngineConfig config, Consumer<String> notices) throws IOException {
+        this.config = config;
+        Path state = config.stateDir().toAbsolutePath();
+        this.lock = StateLock.acquire(state, notices);
+        try {
+            this.db = new StateDb(state);
+            this.content = new FileContentStore(state.resolve("content"));
+            this.snapshotter = new OverlaySnapshotter(state.resolve("snapshots"));
+            StateSweeper.sweep(state, snapshotter);
+            this.registry = new RegistryClient(RegistryHosts.defaults(), DockerConfig.fromEnvironment());
+            this.images = new ImageStore(db, content);
+            LayerRecords layers = new LayerRecords(db);
+            this.engineImages = new EngineImages(images, content, registry);
+            this.worker = new KilnWorker(state, snapshotter, new RuncExecutor(state.resolve("runc"), config.runtime()),
+                    content, layers, engineImages);
+            this.solver = new Solver(worker, new SqliteCacheStore(db), config.maxParallelExec());
+            this.exporter = new ImageExporter(worker, snapshotter, layers, content);
+            this.outputs = new Outputs(images, worker, content);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Opens the engine over its state dir, waiting (and telling {@code notices}) if another process holds it. */
+    public static Engine open(EngineConfig config, Consumer<String> notices) {
+        try {
+            return new Engine(config, notices);
+        } catch (IOException e) {
+            throw new KilnException("cannot open state dir " + config.stateDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public ImageStore images() {
+        return images;
+    }
+
+    public FileContentStore content() {
+        return content;
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    /** Runs one build; progress events go to {@code progress} as they happen. */
+    public BuildResult build(BuildRequest req, ProgressSink progress) throws InterruptedException {
+        Path context = req.contextDir().toAbsolutePath().normalize();
+        if (!Files.isDirectory(context)) {
+            throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
+        }
+        Path dockerfile = req.dockerfile() != null ? req.dockerfile() : context.resolve("Dockerfile");
+        String text;
+        try {
+            text = Files.readString(dockerfile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new KilnException("failed to read dockerfile: open " + dockerfile + ": no such file or directory");
+        } catch (IOException e) {
+            throw new KilnException("failed to read dockerfile " + dockerfile + ": " + e.getMessage(), e);
+        }
+        Instant created = req.sourceDateEpoch().orElse(Instant.now());
+        List<String> excludes = ContextIgnores.read(context, dockerfile);
+        ConvertResult converted = DockerfileConverter.convert(new ConvertRequest(dockerfile.getFileName().toString(), text,
+                req.buildArgs(), req.target(), req.platform(), excludes, req.buildContexts(), req.noCache(),
+                req.noCacheFilter(), created), engineImages);
+        List<String> warnings = new ArrayList<>();
+        for (Warning w : converted.warnings()) {
+            warnings.add(w.toString());
+            progress.accept(new ProgressEvent.Warning("", w.toString(), Instant.now()));
+        }
+        String jobId = UUID.randomUUID().toString().substring(0, 13);
+        LocalSession session = new LocalSession(jobId, Map.of("context", context), Map.of(), DockerConfig.fromEnvironment());
+        JobContext job = new JobContext(jobId, session, progress, v -> v.meta().ignoreCache());
+        try {
+            Result root = solver.solve(converted.definition(), job);
+            return export(req, converted, root, progress, warnings);
+        } finally {
+            worker.releaseJob(jobId);
+        }
+    }
+
+    private BuildResult export(BuildRequest req, ConvertResult converted, Result root, ProgressSink progress,
+                               List<String> warnings) {
+        String vertex = "export:" + UUID.randomUUID();
+        String name = "exporting to image";
+        Instant start = Instant.now();
+        progress.accept(new ProgressEvent.Started(vertex, name, start));
+        try {
+            LayerWriter.Options opts = LayerWriter.Options.DEFAULT.withSourceDateEpoch(req.sourceDateEpoch().orElse(null));
+            ImageExporter.ExportedImage image = exporter.export(root, converted.config(), opts);
+            progress.accept(new ProgressEvent.Status(vertex, "manifest", "writing image " + image.manifest().digest(),
+                    0, 0, true, Instant.now()));
+            List<OutputSpec> outs = new ArrayList<>(req.outputs());
+            if (!req.tags().isEmpty() && outs.stream().noneMatch(o -> o.type().equals("image"))) {
+                outs.add(new OutputSpec("image", Map.of()));
+            }
+            for (OutputSpec o : outs) {
+                outputs.write(o, root, image, req.tags(), req.platform());
+            }
+            for (var t : req.tags()) {
+                progress.accept(new ProgressEvent.Status(vertex, "name:" + t, "naming to " + t, 0, 0, true, Instant.now()));
+            }
+            progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), null));
+            return new BuildResult(image.manifest(), image.configDescriptor().digest(), warnings);
+        } catch (IOException | RuntimeException e) {
+            progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), e.getMessage()));
+            throw e instanceof KilnException ke ? ke : new KilnException("exporting the image failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The digest of a stored image's manifest, for tests and the CLI. */
+    public Digest manifestDigest(String name) {
+        return images.get(dev.kiln.oci.ImageReference.parse(name))
+                .orElseThrow(() -> new KilnException("no such image: " + name)).descriptor().digestValue();
+    }
+
+    @Override
+    public void close() {
+        try {
+            registry.close();
+        } catch (RuntimeException e) {
+            // closing at exit
+        }
+        snapshotter.close();
+        db.close();
+        lock.close();
+    }
+}

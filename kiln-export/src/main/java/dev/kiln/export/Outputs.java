@@ -1,0 +1,107 @@
+package dev.kiln.export;
+
+import dev.kiln.common.KilnException;
+import dev.kiln.common.Platform;
+import dev.kiln.oci.ContentStore;
+import dev.kiln.oci.ImageReference;
+import dev.kiln.oci.archive.AtomicFile;
+import dev.kiln.oci.archive.DockerArchiveWriter;
+import dev.kiln.oci.archive.NamedImage;
+import dev.kiln.oci.archive.OciLayoutWriter;
+import dev.kiln.oci.layer.LayerApplier;
+import dev.kiln.oci.layer.LayerSource;
+import dev.kiln.oci.layer.LayerWriter;
+import dev.kiln.solver.Result;
+import dev.kiln.worker.KilnWorker;
+import dev.kiln.worker.MountedTree;
+import dev.kiln.worker.images.ImageStore;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Writes a build's result where the user asked: the local image store ({@code -t}, type
+ * image), an OCI or docker archive, a directory (type local) or a tar of the file system.
+ * Files and directories are written under a temporary name and renamed into place, so a
+ * failed export leaves nothing half-written at the destination.
+ */
+public final class Outputs {
+    private final ImageStore images;
+    private final KilnWorker worker;
+    private final ContentStore content;
+
+    public Outputs(ImageStore images, KilnWorker worker, ContentStore content) {
+        this.images = images;
+        this.worker = worker;
+        this.content = content;
+    }
+
+    /** Writes one output. {@code names} are the {@code -t} names, used by image and archive outputs. */
+    public void write(OutputSpec spec, Result root, ImageExporter.ExportedImage image, List<ImageReference> names,
+                      Platform platform) throws IOException {
+        List<NamedImage> named = names.isEmpty() ? List.of(new NamedImage(Optional.empty(), image.manifest()))
+                : names.stream().map(n -> NamedImage.of(n.toString(), image.manifest())).toList();
+        switch (spec.type()) {
+            case "image" -> {
+                List<ImageReference> tags = spec.attrs().containsKey("name")
+                        ? List.of(spec.attrs().get("name").split(",")).stream().map(ImageReference::parse).toList() : names;
+                if (spec.attrs().getOrDefault("push", "false").equals("true")) {
+                    throw new KilnException("push=true is not supported yet");
+                }
+                for (ImageReference n : tags) {
+                    images.tag(n, image.manifest());
+                }
+            }
+            case "registry" -> throw new KilnException("output type registry is not supported yet");
+            case "oci" -> new OciLayoutWriter(content).writeTar(named, Path.of(spec.dest()));
+            case "docker" -> new DockerArchiveWriter(content, platform).write(named, Path.of(spec.dest()));
+            case "local" -> local(root, Path.of(spec.dest()));
+            case "tar" -> tar(root, spec.dest());
+            default -> throw new KilnException("unsupported output type " + spec.type());
+        }
+    }
+
+    private void local(Result root, Path dest) throws IOException {
+        AtomicFile.writeDirectory(dest, tmp -> {
+            try (MountedTree tree = worker.view(root);
+                 PipedInputStream in = new PipedInputStream(1 << 20);
+                 PipedOutputStream out = new PipedOutputStream(in)) {
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try (out) {
+                        LayerWriter.writeTar(tree.root(), LayerSource.TREE, Optional.empty(), out);
+                    } catch (IOException e) {
+                        // the reader sees the stream end early and reports it
+                    }
+                });
+                new LayerApplier(LayerApplier.Mode.MERGED).apply(in, tmp, Optional.empty());
+                writer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        });
+    }
+
+    private void tar(Result root, String dest) throws IOException {
+        if (dest.equals("-")) {
+            try (MountedTree tree = worker.view(root)) {
+                OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
+                LayerWriter.writeTar(tree.root(), LayerSource.TREE, Optional.empty(), out);
+                out.flush();
+            }
+            return;
+        }
+        AtomicFile.writeFile(Path.of(dest), tmp -> {
+            try (MountedTree tree = worker.view(root);
+                 OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                LayerWriter.writeTar(tree.root(), LayerSource.TREE, Optional.empty(), out);
+            }
+        });
+    }
+}

@@ -1,0 +1,86 @@
+package dev.kiln.worker;
+
+import dev.kiln.common.Digest;
+import dev.kiln.common.KilnException;
+import dev.kiln.oci.ContentStore;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.image.ResolvedImage;
+import dev.kiln.oci.layer.LayerApplier;
+import dev.kiln.oci.layer.LayerBlob;
+import dev.kiln.snapshot.Snapshotter;
+import dev.kiln.solver.Result;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Unpacks an image's layers into a chain of committed snapshots, one per layer, named by the
+ * layer's chain ID so that every image sharing a base shares its snapshots. A layer already
+ * unpacked is not unpacked again. Each layer is applied into a fresh snapshot's diff dir in
+ * overlay form (whiteouts as 0/0 devices) and committed only when complete.
+ */
+final class BaseImages {
+    private final Snapshotter snapshotter;
+    private final ContentStore content;
+    private final LayerRecords layers;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    BaseImages(Snapshotter snapshotter, ContentStore content, LayerRecords layers) {
+        this.snapshotter = snapshotter;
+        this.content = content;
+        this.layers = layers;
+    }
+
+    /** The chain ID of each layer prefix, as the image spec defines it. */
+    static List<Digest> chainIds(List<Digest> diffIds) {
+        java.util.ArrayList<Digest> out = new java.util.ArrayList<>();
+        Digest chain = null;
+        for (Digest d : diffIds) {
+            chain = chain == null ? d : Digest.sha256(chain + " " + d);
+            out.add(chain);
+        }
+        return out;
+    }
+
+    Result unpack(ResolvedImage image) throws IOException {
+        List<Descriptor> blobs = image.manifest().layers();
+        List<Digest> diffIds = image.config().diffIds();
+        List<Digest> chains = chainIds(diffIds);
+        Optional<String> parent = Optional.empty();
+        for (int i = 0; i < blobs.size(); i++) {
+            String name = "layer-" + chains.get(i).hex();
+            ReentrantLock lock = locks.computeIfAbsent(name, k -> new ReentrantLock());
+            lock.lock();
+            try {
+                if (snapshotter.stat(name).isEmpty()) {
+                    String key = "extract-" + UUID.randomUUID();
+                    snapshotter.prepare(key, parent);
+                    try {
+                        new LayerApplier(LayerApplier.Mode.OVERLAY_DIFF)
+                                .apply(content, blobs.get(i), snapshotter.diffDir(key), Optional.of(diffIds.get(i)));
+                        snapshotter.commit(name, key);
+                    } catch (IOException | RuntimeException e) {
+                        try {
+                            snapshotter.remove(key);
+                        } catch (RuntimeException ignored) {
+                            // the half-applied snapshot is active, never committed; a later sweep removes it
+                        }
+                        throw new KilnException("cannot unpack layer " + blobs.get(i).digest() + " of "
+                                + image.manifestDescriptor().digest() + ": " + e.getMessage(), e);
+                    }
+                }
+                if (layers.get(name).isEmpty()) {
+                    layers.put(name, new LayerBlob(blobs.get(i), diffIds.get(i), false));
+                }
+            } finally {
+                lock.unlock();
+            }
+            parent = Optional.of(name);
+        }
+        return parent.map(Refs::snapshot).orElse(Result.EMPTY);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.kiln.worker;
+
+import dev.kiln.solver.ContentSelector;
+import dev.kiln.worker.fs.Glob;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Expands a selector's source paths against a tree: plain paths as they are, patterns
+ * ({@code *.txt}, {@code src/*}) into the sorted entries they match, skipping entries the
+ * tree hides (.dockerignore). Shared by checksumming and by COPY, so both see the same files.
+ */
+final class ChecksumMatches {
+    /** One selected entry: the pattern it came from and its path relative to the root (null: no match). */
+    record Match(String pattern, String relative, Path path) {}
+
+    private final MountedTree tree;
+    private final ContentSelector selector;
+
+    ChecksumMatches(MountedTree tree, ContentSelector selector) {
+        this.tree = tree;
+        this.selector = selector;
+    }
+
+    List<Match> expand() throws IOException {
+        List<Match> out = new ArrayList<>();
+        for (String raw : selector.paths()) {
+            String clean = clean(raw);
+            if (selector.wildcard() && Glob.hasMeta(clean)) {
+                List<String> found = new ArrayList<>();
+                expandGlob(clean.isEmpty() ? List.of() : List.of(clean.split("/")), 0, "", found);
+                if (found.isEmpty()) {
+                    out.add(new Match(raw, clean, null));
+                }
+                for (String f : found) {
+                    out.add(new Match(raw, f, tree.root().resolve(f)));
+                }
+            } else {
+                Path p = clean.isEmpty() ? tree.root() : tree.root().resolve(clean);
+                boolean visible = clean.isEmpty() || !tree.excluded(clean);
+                out.add(new Match(raw, clean, visible && Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? p : null));
+            }
+        }
+        return out;
+    }
+
+    private void expandGlob(List<String> parts, int i, String prefix, List<String> found) throws IOException {
+        if (i == parts.size()) {
+            found.add(prefix);
+            return;
+        }
+        Path dir = prefix.isEmpty() ? tree.root() : tree.root().resolve(prefix);
+        String part = parts.get(i);
+        if (!Glob.hasMeta(part)) {
+            String next = prefix.isEmpty() ? part : prefix + "/" + part;
+            if (Files.exists(tree.root().resolve(next), LinkOption.NOFOLLOW_LINKS) && !tree.excluded(next)) {
+                expandGlob(parts, i + 1, next, found);
+            }
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        Pattern p = Glob.compile(part);
+        List<String> names;
+        try (var s = Files.list(dir)) {
+            names = s.map(x -> x.getFileName().toString()).sorted().toList();
+        }
+        for (String n : names) {
+            String next = prefix.isEmpty() ? n : prefix + "/" + n;
+            if (p.matcher(n).matches() && !tree.excluded(next)) {
+                expandGlob(parts, i + 1, next, found);
+            }
+        }
+    }
+
+    /** Relative, cleaned form of a source path: no leading slash or {@code ./}, no {@code ..} above the root. */
+    static String clean(String raw) {
+        List<String> out = new ArrayList<>();
+        for (String s : raw.split("/")) {
+            if (s.isEmpty() || s.equals(".")) {
+                continue;
+            }
+            if (s.equals("..")) {
+                if (!out.isEmpty()) {
+                    out.removeLast();
+                }
+                continue;
+            }
+            out.add(s);
+        }
+        return String.join("/", out);
+    }
+
+    /** Whether a COPY --exclude pattern of the selector hides this path. */
+    static boolean excludedBySelector(ContentSelector selector, String rel) {
+        for (String ex : selector.exclude()) {
+            if (Glob.compile(clean(ex)).matcher(rel).matches()) {
+                return true;
+            }
+            String base = rel.contains("/") ? rel.substring(rel.lastIndexOf('/') + 1) : rel;
+            if (!ex.contains("/") && Glob.compile(ex).matcher(base).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
