@@ -45,6 +45,8 @@ import java.util.stream.Collectors;
  */
 final class StageConverter {
     static final List<String> DEFAULT_SHELL = List.of("/bin/sh", "-c");
+    /** The PATH BuildKit puts into an image whose base sets none (scratch, most minimal images). */
+    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     final DockerfileConverter conv;
     final Stage stage;
     StageState state;
@@ -57,6 +59,9 @@ final class StageConverter {
 
     StageState convert() {
         from();
+        if (!state.config().envMap().containsKey("PATH") && platform.os().equals("linux")) {
+            state.config(state.config().withEnvVar("PATH", DEFAULT_PATH));
+        }
         for (Instruction i : stage.commands()) {
             dispatch(i);
         }

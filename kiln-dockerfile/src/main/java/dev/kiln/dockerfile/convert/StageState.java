@@ -60,9 +60,6 @@ final class StageState {
                 env.add(k + "=" + v);
             }
         });
-        if (!envMap.containsKey("PATH")) {
-            env.addFirst("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        }
         return env;
     }
 

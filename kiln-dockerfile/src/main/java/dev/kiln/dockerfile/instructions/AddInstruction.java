@@ -25,7 +25,10 @@ public record AddInstruction(List<String> sources, List<SourceContent> contents,
                 checksum == null ? null : e.expand(checksum), keepGitDir, unpack, excludes, location, original));
     }
 
-    /** Expands the contents of heredoc sources whose delimiter was not quoted. */
+    /**
+     * Expands the contents of heredoc sources whose delimiter was not quoted; pass
+     * {@link ShellWordExpander#forHeredocContent} (quotes in the content must survive).
+     */
     public AddInstruction expandContents(WordExpander raw) {
         return Located.run(location, original, () -> new AddInstruction(sources, SourceContents.expand(contents, raw), dest,
                 chown, chmod, link, checksum, keepGitDir, unpack, excludes, location, original));

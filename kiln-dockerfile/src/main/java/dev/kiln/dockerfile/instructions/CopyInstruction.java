@@ -25,7 +25,10 @@ public record CopyInstruction(List<String> sources, List<SourceContent> contents
                 chmod == null ? null : e.expand(chmod), link, parents, excludes, location, original));
     }
 
-    /** Expands the contents of heredoc sources whose delimiter was not quoted. */
+    /**
+     * Expands the contents of heredoc sources whose delimiter was not quoted; pass
+     * {@link ShellWordExpander#forHeredocContent} (quotes in the content must survive).
+     */
     public CopyInstruction expandContents(WordExpander raw) {
         return Located.run(location, original, () -> new CopyInstruction(sources, SourceContents.expand(contents, raw), dest,
                 from, chown, chmod, link, parents, excludes, location, original));

@@ -25,6 +25,14 @@ public final class ShellWordExpander implements WordExpander {
         this.env = env;
     }
 
+    /**
+     * The expander BuildKit uses for the content of unquoted heredoc sources of COPY/ADD: escape
+     * {@code \\} whatever the file's escape directive, quotes kept as ordinary characters.
+     */
+    public static ShellWordExpander forHeredocContent(Env env) {
+        return new ShellWordExpander(new ShellLex('\\').withSkipProcessQuotes(true), env);
+    }
+
     @Override
     public String expand(String word) {
         return record(lex.process(word, env)).result();

@@ -275,12 +275,16 @@ class InstructionParserTest {
     @Test
     void copyHeredocSources() {
         DockerfileModel m = parse("FROM a\nCOPY <<one <<\"two\" <<-three /dst/\nfirst $X\none\nsecond $X\ntwo\n\t\tthird\n\tthree\n");
+        assertThat(m.stages().getFirst().commands()).hasSize(1);
         CopyInstruction c = (CopyInstruction) m.stages().getFirst().commands().getFirst();
         assertThat(c.sources()).isEmpty();
         assertThat(c.contents()).containsExactly(new SourceContent("one", "first $X\n", true),
                 new SourceContent("two", "second $X\n", false), new SourceContent("three", "third\n", true));
-        CopyInstruction x = c.expandContents(new ShellWordExpander(new ShellLex('\\').withRawQuotes(true), Env.of(Map.of("X", "1"))));
+        CopyInstruction x = c.expandContents(ShellWordExpander.forHeredocContent(Env.of(Map.of("X", "1"))));
         assertThat(x.contents()).extracting(SourceContent::data).containsExactly("first 1\n", "second $X\n", "third\n");
+        CopyInstruction q = (CopyInstruction) parse("FROM a\nCOPY <<EOF /x\necho \"$X\" '$X'\nEOF\n").stages().getFirst().commands().getFirst();
+        assertThat(q.expandContents(ShellWordExpander.forHeredocContent(Env.of(Map.of("X", "1")))).contents().getFirst().data())
+                .isEqualTo("echo \"1\" '1'\n");
     }
 
     @Test
