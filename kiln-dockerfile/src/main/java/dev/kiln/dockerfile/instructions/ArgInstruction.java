@@ -5,9 +5,10 @@ import java.util.List;
 
 /**
  * {@code ARG name[=default] ...}. Declares build args for the rest of the stage (or, before the
- * first FROM, for FROM lines: the meta args). {@link #expand} expands names and defaults with one
+ * first FROM, for FROM lines: the meta args). {@link #expand} expands the defaults with one
  * environment; BuildKit lets each default see the args declared before it in the same
- * instruction, which the converter gets by expanding {@link #args()} one at a time.
+ * instruction, and skips the default when a build-arg value is given: the converter gets both
+ * by expanding {@link #args()} one at a time with {@link Arg#expand}.
  */
 public record ArgInstruction(List<Arg> args, SourceLocation location, String original)
         implements Instruction, Expandable<ArgInstruction> {
@@ -17,8 +18,9 @@ public record ArgInstruction(List<Arg> args, SourceLocation location, String ori
             return defaultValue != null;
         }
 
+        /** Expands the default value (names are never expanded, as in BuildKit). */
         public Arg expand(WordExpander e) {
-            return new Arg(e.expand(name), defaultValue == null ? null : e.expand(defaultValue));
+            return defaultValue == null ? this : new Arg(name, e.expand(defaultValue));
         }
     }
 

@@ -213,6 +213,9 @@ class InstructionParserTest {
                 new ArgInstruction.Arg("C", "\"x y\""));
         assertThat(arg.expand(new ShellWordExpander(new ShellLex('\\'), Env.empty())).args().get(2).defaultValue())
                 .isEqualTo("x y");
+        ArgInstruction named = ((ArgInstruction) only("ARG $N=${D:-x}")).expand(
+                new ShellWordExpander(new ShellLex('\\'), Env.of(Map.of("N", "name"))));
+        assertThat(named.args()).containsExactly(new ArgInstruction.Arg("$N", "x"));
         assertThat(failure("FROM a\nARG =1").detail()).isEqualTo("ARG names can not be blank");
         assertThat(failure("FROM a\nARG").detail()).isEqualTo("ARG requires at least one argument");
     }
