@@ -35,7 +35,7 @@ public final class InstructionParser {
         String file = parsed.fileName();
         List<Warning> warnings = new ArrayList<>();
         for (ParseWarning w : parsed.warnings()) {
-            warnings.add(new Warning("NoEmptyContinuation", w.message(), w.url(), SourceLocation.of(file, w.line())));
+            warnings.add(LintRules.warning("NoEmptyContinuation", w.message(), SourceLocation.of(file, w.line())));
         }
         List<ArgInstruction> metaArgs = new ArrayList<>();
         List<Stage> stages = new ArrayList<>();
@@ -62,8 +62,7 @@ public final class InstructionParser {
             }
             Instruction instruction = parseInstruction(node, file);
             if (instruction instanceof MaintainerInstruction) {
-                warnings.add(new Warning("MaintainerDeprecated", "Maintainer instruction is deprecated in favor of using label",
-                        "https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/", loc));
+                warnings.add(LintRules.warning("MaintainerDeprecated", "Maintainer instruction is deprecated in favor of using label", loc));
             }
             if (current == null) {
                 if (instruction instanceof ArgInstruction arg) {
@@ -81,6 +80,7 @@ public final class InstructionParser {
                     "the Dockerfile has no FROM instruction: no build stage to build", null);
         }
         stages.add(current.build());
+        LintRules.check(file, parsed.ast().children(), stages, warnings);
         return new DockerfileModel(metaArgs, stages, parsed.directives(), warnings);
     }
 
@@ -119,16 +119,14 @@ public final class InstructionParser {
                             + "\", name can't start with a number or contain symbols");
                 }
                 if (!name.equals(name.toLowerCase(Locale.ROOT))) {
-                    warnings.add(new Warning("StageNameCasing", "Stage name '" + name + "' should be lowercase",
-                            "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/", loc));
+                    warnings.add(LintRules.warning("StageNameCasing", "Stage name '" + name + "' should be lowercase", loc));
                 }
                 String kw = node.value();
                 String as = args.get(1);
                 boolean kwLower = kw.equals(kw.toLowerCase(Locale.ROOT));
                 boolean kwUpper = kw.equals(kw.toUpperCase(Locale.ROOT));
                 if ((kwLower && !as.equals(as.toLowerCase(Locale.ROOT))) || (kwUpper && !kwLower && !as.equals(as.toUpperCase(Locale.ROOT)))) {
-                    warnings.add(new Warning("FromAsCasing", "'" + as + "' and '" + kw + "' keywords' casing do not match",
-                            "https://docs.docker.com/go/dockerfile/rule/from-as-casing/", loc));
+                    warnings.add(LintRules.warning("FromAsCasing", "'" + as + "' and '" + kw + "' keywords' casing do not match", loc));
                 }
             } else if (args.size() != 1) {
                 throw new InstructionError("FROM requires either one or three arguments");
