@@ -350,7 +350,8 @@ public final class ShellLex {
                         greedy = true;
                         word = word.substring(1);
                     }
-                    return ch == '%' ? ShellPattern.trimSuffix(word, value, greedy) : ShellPattern.trimPrefix(word, value, greedy);
+                    String subject = set ? value : "";
+                    return ch == '%' ? ShellPattern.trimSuffix(word, subject, greedy) : ShellPattern.trimPrefix(word, subject, greedy);
                 }
                 default:
                     throw new ShellExpansionException("unsupported modifier (" + chs + ") in substitution");

@@ -62,6 +62,8 @@ class ShellLexTest {
         assertThat(w("${P%.*}")).isEqualTo("/usr/local/bin/app.tar");
         assertThat(w("${P%%.*}")).isEqualTo("/usr/local/bin/app");
         assertThat(w("${P#nomatch}")).isEqualTo("/usr/local/bin/app.tar.gz");
+        assertThat(w("${UNSET#x}")).isEqualTo("");
+        assertThat(w("${UNSET%%x}")).isEqualTo("");
         assertThat(w("${P%/*/*}")).isEqualTo("/usr/local");
         assertThat(w("${P#/usr/?ocal}")).isEqualTo("/bin/app.tar.gz");
         assertThatThrownBy(() -> w("${P:#x}")).hasMessageContaining("unsupported modifier (:#) in substitution");
