@@ -60,6 +60,11 @@ public final class Node {
         return json;
     }
 
+    /** BuildKit's attribute map: {@code {"json": true}} for the exec form, empty otherwise. */
+    public java.util.Map<String, Boolean> attributes() {
+        return json ? java.util.Map.of("json", true) : java.util.Map.of();
+    }
+
     /** The logical line as read (continuations joined, comments removed), before splitting. */
     public String original() {
         return original;

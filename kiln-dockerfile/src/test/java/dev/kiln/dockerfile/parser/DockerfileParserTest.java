@@ -77,6 +77,8 @@ class DockerfileParserTest {
                 "(cmd \"a\" \"b\")\n(cmd \"[\\\"a\\\", 1]x\")\n(entrypoint \"['a']\")\n(run \"[ \\\"x\\\" ] y\")");
         assertThat(instructions("CMD [\"a\"]").getFirst().isJson()).isTrue();
         assertThat(instructions("CMD a").getFirst().isJson()).isFalse();
+        assertThat(instructions("CMD [\"a\"]").getFirst().attributes()).containsEntry("json", true);
+        assertThat(instructions("CMD a").getFirst().attributes()).isEmpty();
         assertThatThrownBy(() -> parse("FROM a\nCMD [\"a\", 1]\n")).isInstanceOf(SourceException.class)
                 .hasMessageStartingWith("Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only");
         assertThat(dump("COPY [\"a b\",\"c\"]\nCOPY a  b\nVOLUME [\"/v\"]")).isEqualTo(
