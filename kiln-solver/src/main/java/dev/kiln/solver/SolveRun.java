@@ -171,10 +171,9 @@ final class SolveRun implements AutoCloseable {
         } catch (Exception e) {
             String msg = e instanceof KilnException ? e.getMessage() : e.toString();
             job.progress().accept(new ProgressEvent.Completed(id, v.name(), start, Instant.now(), msg));
-            if (e instanceof KilnException) {
-                throw e;
-            }
-            throw new SolveException(v.name(), v.name() + ": " + msg, e);
+            String where = v.meta().description().get("location");
+            String step = v.name().replaceFirst("^\\[[^\\]]*\\] ", "");
+            throw new SolveException(v.name(), (where == null ? "" : where + ": ") + step + ": " + msg, e);
         }
     }
 

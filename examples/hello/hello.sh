@@ -1,0 +1,3 @@
+#!/bin/sh
+cat /app/message.txt /app/shout.txt /app/build-info.txt
+echo "running as $(id -un) in $(pwd)"

@@ -1,0 +1,103 @@
+package dev.kiln.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real {@code ./kiln} launcher of this checkout as a separate process, the way a
+ * user does, over a given state dir. Integration tests only.
+ */
+final class KilnRunner {
+    /** What one command did. */
+    record Run(int exit, String stdout, String stderr) {
+        String all() {
+            return stdout + stderr;
+        }
+    }
+
+    private final Path stateDir;
+
+    KilnRunner(Path stateDir) {
+        this.stateDir = stateDir;
+    }
+
+    static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isExecutable(p.resolve("kiln"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("cannot find the kiln launcher above " + Path.of("").toAbsolutePath());
+        }
+        return p;
+    }
+
+    Run run(String... args) throws IOException, InterruptedException {
+        return run(List.of(args));
+    }
+
+    Run run(List<String> args) throws IOException, InterruptedException {
+        Process p = start(args);
+        return finish(p);
+    }
+
+    Process start(List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(repoRoot().resolve("kiln").toString());
+        cmd.add("--root");
+        cmd.add(stateDir.toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("KILN_ROOT");
+        return pb.start();
+    }
+
+    static Run finish(Process p) throws IOException, InterruptedException {
+        var out = p.getInputStream();
+        var err = p.getErrorStream();
+        byte[][] bufs = new byte[2][];
+        Thread o = Thread.ofVirtual().start(() -> bufs[0] = readAll(out));
+        Thread e = Thread.ofVirtual().start(() -> bufs[1] = readAll(err));
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("kiln did not finish in 10 minutes");
+        }
+        o.join();
+        e.join();
+        return new Run(p.exitValue(), new String(bufs[0], StandardCharsets.UTF_8), new String(bufs[1], StandardCharsets.UTF_8));
+    }
+
+    private static byte[] readAll(java.io.InputStream in) {
+        try {
+            return in.readAllBytes();
+        } catch (IOException ex) {
+            return new byte[0];
+        }
+    }
+
+    /** Builds busybox:latest from examples/busybox and Debian's busybox-static, as examples/build.sh does. */
+    void buildBusybox(Path scratch) throws IOException, InterruptedException {
+        Path ctx = Files.createDirectories(scratch.resolve("busybox-context"));
+        Path src = repoRoot().resolve("examples/busybox");
+        try (var files = Files.walk(src)) {
+            for (Path f : files.toList()) {
+                Path t = ctx.resolve(src.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(f, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Run r = run("build", "--progress", "plain", "-t", "busybox:latest", ctx.toString());
+        if (r.exit() != 0) {
+            throw new IllegalStateException("building busybox failed:\n" + r.all());
+        }
+    }
+}
