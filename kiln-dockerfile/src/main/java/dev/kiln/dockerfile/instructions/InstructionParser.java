@@ -140,6 +140,29 @@ public final class InstructionParser {
     }
 
     /**
+     * Parses the ONBUILD triggers of a base image (its config's {@code OnBuild} list, each an
+     * {@link OnbuildInstruction#expression()}) into the instructions to run at the start of a
+     * stage built on it. {@code source} names the image in error messages.
+     *
+     * @throws SourceException when a trigger is not a valid instruction or is FROM/ONBUILD/MAINTAINER
+     */
+    public static List<Instruction> parseTriggers(String source, List<String> triggers) {
+        if (triggers.isEmpty()) {
+            return List.of();
+        }
+        ParseResult parsed = DockerfileParser.parse(source, String.join("\n", triggers));
+        List<Instruction> out = new ArrayList<>();
+        for (Node node : parsed.ast().children()) {
+            String keyword = node.value().toUpperCase(Locale.ROOT);
+            if (keyword.equals("FROM") || keyword.equals("ONBUILD") || keyword.equals("MAINTAINER")) {
+                throw new SourceException(node.location(source), keyword + " isn't allowed as an ONBUILD trigger", node.original());
+            }
+            out.add(parseInstruction(node, source));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * Parses one instruction node other than FROM.
      *
      * @throws SourceException for an unknown instruction, a bad flag or wrong arguments

@@ -332,6 +332,22 @@ class InstructionParserTest {
     }
 
     @Test
+    void onbuildTriggersRoundTrip() {
+        DockerfileModel m = parse("FROM a\nONBUILD COPY . /app\nONBUILD RUN <<EOF\necho $X\nEOF\n");
+        List<String> triggers = m.target().commandsOf(OnbuildInstruction.class).stream().map(OnbuildInstruction::expression).toList();
+        List<Instruction> parsed = InstructionParser.parseTriggers("base:1", triggers);
+        assertThat(parsed).hasSize(2);
+        assertThat(((CopyInstruction) parsed.getFirst()).sources()).containsExactly(".");
+        RunInstruction run = (RunInstruction) parsed.get(1);
+        assertThat(run.heredocs()).extracting(h -> h.content()).containsExactly("echo $X\n");
+        assertThat(InstructionParser.parseTriggers("base:1", List.of())).isEmpty();
+        assertThatThrownBy(() -> InstructionParser.parseTriggers("base:1", List.of("RUN x", "FROM y")))
+                .isInstanceOf(SourceException.class).hasMessageStartingWith("base:1:2: FROM isn't allowed as an ONBUILD trigger");
+        assertThatThrownBy(() -> InstructionParser.parseTriggers("base:1", List.of("RUNN x")))
+                .hasMessageContaining("did you mean RUN?");
+    }
+
+    @Test
     void healthcheck() {
         HealthcheckInstruction none = (HealthcheckInstruction) only("HEALTHCHECK NONE");
         assertThat(none.disabled()).isTrue();
