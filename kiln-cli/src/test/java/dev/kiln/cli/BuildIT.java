@@ -106,13 +106,15 @@ class BuildIT {
         assumeTrue(onPath("podman"), "podman is not installed");
         Path podRoot = tmp.resolve("podman");
         List<String> podman = List.of("podman", "--root", podRoot.resolve("root").toString(), "--runroot",
-                podRoot.resolve("run").toString(), "--storage-driver", "vfs");
+                podRoot.resolve("run").toString(), "--storage-driver", "vfs", "--runtime", "runc");
         KilnRunner.Run load = exec(null, concat(podman, "load", "-i", docker.toString()));
         assertThat(load.exit()).as(load.all()).isZero();
-        KilnRunner.Run run = exec(null, concat(podman, "run", "--rm", "--network=none", "kiln-example/hello:it"));
+        KilnRunner.Run run = exec(null, concat(podman, "run", "--rm", "--network=none", "--ulimit", "nofile=1024:1024",
+                "--ulimit", "nproc=4096:4096", "kiln-example/hello:it"));
         assertThat(run.exit()).as(run.all()).isZero();
         assertThat(run.stdout()).contains("Hello from Kiln", "HELLO, WORLD", "built by root", "running as app in /app");
-        KilnRunner.Run stat = exec(null, concat(podman, "run", "--rm", "--network=none", "--entrypoint", "stat",
+        KilnRunner.Run stat = exec(null, concat(podman, "run", "--rm", "--network=none", "--ulimit", "nofile=1024:1024",
+                "--ulimit", "nproc=4096:4096", "--entrypoint", "stat",
                 "kiln-example/hello:it", "-c", "%U:%G %a", "/usr/local/bin/hello", "/app/shout.txt"));
         assertThat(stat.stdout()).contains("app:app 755", "root:root 644");
     }
