@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * "Did you mean ...?" hints: the closest candidate within an edit distance of 2, as BuildKit's
- * {@code suggest} package (Levenshtein distance, optionally case-insensitive, answer in the case
- * the user wrote). Stateless.
+ * {@code suggest} package (optionally case-insensitive, answer in the case the user wrote), but
+ * counting a swap of two neighbouring letters as one edit and breaking ties by name order so the
+ * hint is deterministic. Stateless.
  */
 final class Suggestions {
     private Suggestions() {
@@ -49,24 +50,26 @@ final class Suggestions {
         return val;
     }
 
+    /** Optimal-string-alignment distance: Levenshtein plus swaps of neighbours ({@code form}/{@code from} is 1). */
     static int distance(String a, String b) {
         int[] x = a.codePoints().toArray();
         int[] y = b.codePoints().toArray();
-        int[] prev = new int[y.length + 1];
-        int[] cur = new int[y.length + 1];
+        int[][] d = new int[x.length + 1][y.length + 1];
+        for (int i = 0; i <= x.length; i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= y.length; j++) {
-            prev[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= x.length; i++) {
-            cur[0] = i;
             for (int j = 1; j <= y.length; j++) {
                 int cost = x[i - 1] == y[j - 1] ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1]) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
             }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
         }
-        return prev[y.length];
+        return d[x.length][y.length];
     }
 }

@@ -53,6 +53,7 @@ class InstructionHelpersTest {
     void suggestions() {
         assertThat(Suggestions.distance("kitten", "sitting")).isEqualTo(3);
         assertThat(Suggestions.distance("", "abc")).isEqualTo(3);
+        assertThat(Suggestions.distance("form", "from")).isEqualTo(1);
         assertThat(Suggestions.closest("FORM", Requests.KEYWORDS, false)).contains("FROM");
         assertThat(Suggestions.closest("form", Requests.KEYWORDS, false)).contains("from");
         assertThat(Suggestions.closest("Form", Requests.KEYWORDS, false)).contains("from");
