@@ -31,6 +31,19 @@ public final class HttpClients implements AutoCloseable {
                 .build());
     }
 
+    /**
+     * A short-lived client for the one request that finds out whether a host speaks TLS; its
+     * connect timeout (which covers the TLS handshake) is short because a plain-HTTP server
+     * may never answer a TLS hello. The caller closes it.
+     */
+    HttpClient probe(String host, Duration connectTimeout) {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                .sslContext(TlsContexts.forHost(hosts.certsDir(), host, hosts.isInsecure(host)))
+                .build();
+    }
+
     /** The client for the host of an absolute URL. */
     public HttpClient forUri(URI uri) {
         return forHost(uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort());

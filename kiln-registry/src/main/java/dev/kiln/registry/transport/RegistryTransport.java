@@ -30,9 +30,17 @@ public final class RegistryTransport {
     private final HttpClients clients;
     private final Authenticator authenticator;
     private final RetryPolicy retry;
+    private static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(3);
+    private final Duration probeTimeout;
     private final Map<String, String> schemes = new ConcurrentHashMap<>();
 
     public RegistryTransport(RegistryHosts hosts, HttpClients clients, Authenticator authenticator, RetryPolicy retry) {
+        this(hosts, clients, authenticator, retry, DEFAULT_PROBE_TIMEOUT);
+    }
+
+    RegistryTransport(RegistryHosts hosts, HttpClients clients, Authenticator authenticator, RetryPolicy retry,
+            Duration probeTimeout) {
+        this.probeTimeout = probeTimeout;
         this.hosts = hosts;
         this.clients = clients;
         this.authenticator = authenticator;
@@ -57,7 +65,7 @@ public final class RegistryTransport {
         int attempt = 0;
         while (true) {
             attempt++;
-            URI uri = request.uri(schemes.getOrDefault(apiHost, "https"), apiHost);
+            URI uri = request.uri(scheme(apiHost), apiHost);
             HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
                     .method(request.method(), request.body().get())
                     .timeout(Duration.ofMinutes(10));
@@ -119,6 +127,33 @@ public final class RegistryTransport {
             }
             return r;
         }
+    }
+
+    /**
+     * HTTPS, except for a host that allows plain HTTP and does not complete a TLS handshake
+     * (the answer is probed once per host with {@code GET /v2/} and remembered): a server that
+     * answers the TLS hello with garbage, closes the connection, or does not answer within
+     * three seconds. An untrusted certificate keeps HTTPS, so that the request fails
+     * with a clear TLS error rather than silently going unencrypted.
+     */
+    private String scheme(String apiHost) {
+        if (!hosts.allowsPlainHttp(apiHost)) {
+            return "https";
+        }
+        return schemes.computeIfAbsent(apiHost, host -> {
+            try (java.net.http.HttpClient probe = clients.probe(host, probeTimeout)) {
+                probe.send(HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(probeTimeout).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return "https";
+            } catch (java.net.http.HttpTimeoutException e) {
+                return "http";
+            } catch (IOException e) {
+                return isTlsFailure(e) && !isUntrustedCertificate(e) ? "http" : "https";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(host, "interrupted while connecting to " + host, e);
+            }
+        });
     }
 
     private static void sleep(String registry, Duration d) {
