@@ -29,14 +29,14 @@ final class CopyStep {
 
     void copy(CopyInstruction raw) {
         WordExpander e = sc.expander();
-        CopyInstruction c = raw.expand(e).expandContents(e);
+        CopyInstruction c = raw.expand(e).expandContents(sc.heredocExpander());
         convert(c, "COPY", c.sources(), c.contents(), c.dest(), c.from(), c.chown(), c.chmod(), c.parents(),
                 c.excludes(), false);
     }
 
     void add(AddInstruction raw) {
         WordExpander e = sc.expander();
-        AddInstruction a = raw.expand(e).expandContents(e);
+        AddInstruction a = raw.expand(e).expandContents(sc.heredocExpander());
         for (String s : a.sources()) {
             if (s.matches("(?i)^(https?|git)://.*") || s.matches("^git@.*")) {
                 throw new SourceException(a.location(), "ADD from a URL (" + s + ") is not supported yet", a.original());

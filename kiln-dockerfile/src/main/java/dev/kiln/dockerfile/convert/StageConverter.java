@@ -113,16 +113,14 @@ final class StageConverter {
             ImageConfig cfg = img.config();
             state = new StageState(img.config().rootfs().diffIds().isEmpty() ? Optional.empty() : Optional.of(fs),
                     cfg.withConfig(cfg.config().withOnBuild(null)), label, total);
-            for (String trigger : cfg.config().onBuild()) {
-                runOnBuild(trigger);
+            List<Instruction> triggers = dev.kiln.dockerfile.instructions.InstructionParser.parseTriggers(
+                    "ONBUILD of " + base, cfg.config().onBuild());
+            state.totalSteps += (int) triggers.stream().filter(t -> t instanceof RunInstruction
+                    || t instanceof CopyInstruction || t instanceof AddInstruction || t instanceof WorkdirInstruction).count();
+            for (Instruction trigger : triggers) {
+                dispatch(trigger);
             }
         }
-    }
-
-    private void runOnBuild(String trigger) {
-        Instruction i = dev.kiln.dockerfile.instructions.InstructionParser.parse(conv.request.dockerfileName(),
-                "FROM scratch\n" + trigger + "\n").stages().getFirst().commands().getFirst();
-        dispatch(i);
     }
 
     VertexMeta meta(String name, boolean ignoreCache) {
@@ -142,6 +140,11 @@ final class StageConverter {
 
     ShellWordExpander expander() {
         return new ShellWordExpander(conv.lex, Env.of(state.expansionEnv()));
+    }
+
+    /** Expands unquoted heredoc sources of COPY/ADD as BuildKit does (quotes are plain text). */
+    ShellWordExpander heredocExpander() {
+        return ShellWordExpander.forHeredocContent(Env.of(state.expansionEnv()));
     }
 
     void history(String createdBy, boolean layer) {
@@ -179,13 +182,13 @@ final class StageConverter {
             }
             case ExposeInstruction e -> expose(e.expand(expander()));
             case CmdInstruction c -> {
-                List<String> cmd = c.shellForm() ? withShell(c.command().getFirst()) : c.command();
+                List<String> cmd = c.shellForm() && !c.command().isEmpty() ? withShell(c.command().getFirst()) : c.command();
                 state.config(state.config().withCmd(cmd).withArgsEscaped(c.shellForm() ? Boolean.TRUE : null));
                 state.cmdSetInStage = true;
                 history("CMD " + jsonArray(cmd), false);
             }
             case EntrypointInstruction e -> {
-                List<String> ep = e.shellForm() ? withShell(e.command().getFirst()) : e.command();
+                List<String> ep = e.shellForm() && !e.command().isEmpty() ? withShell(e.command().getFirst()) : e.command();
                 ContainerConfig c = state.config().withEntrypoint(ep);
                 if (!state.cmdSetInStage) {
                     c = c.withCmd(null);

@@ -21,7 +21,7 @@ final class StageState {
     final List<ImageConfig.History> addedHistory = new ArrayList<>();
     boolean cmdSetInStage;
     final String label;
-    final int totalSteps;
+    int totalSteps;
     int step = 1;
 
     StageState(Optional<Edge> fs, ImageConfig image, String label, int totalSteps) {

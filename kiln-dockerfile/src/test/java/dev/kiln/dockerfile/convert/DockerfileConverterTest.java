@@ -32,6 +32,12 @@ class DockerfileConverterTest {
         @Override
         public BaseImage resolveImage(String reference, Platform platform) {
             asked.add(reference);
+            if (reference.equals("onbuild-base")) {
+                ContainerConfig c = ContainerConfig.EMPTY.withOnBuild(List.of("RUN echo triggered", "ENV FROM_TRIGGER=1"));
+                return new BaseImage("docker-image://docker.io/library/onbuild-base:latest@sha256:" + "c".repeat(64),
+                        ImageConfig.scratch(platform).withConfig(c)
+                                .withRootfs(new ImageConfig.RootFs("layers", List.of("sha256:" + "d".repeat(64)))));
+            }
             if (!reference.startsWith("base")) {
                 throw new KilnException("image " + reference + " not found");
             }
@@ -186,5 +192,16 @@ class DockerfileConverterTest {
                 .filter(o -> o instanceof SourceOp s && s.scheme().equals("local")).map(o -> (SourceOp) o).toList();
         assertThat(locals).hasSize(1);
         assertThat(locals.getFirst().attrs().get(SourceOp.ATTR_EXCLUDE)).isEqualTo("[\"*.log\",\"!keep.log\"]");
+    }
+
+    @Test
+    void onbuildTriggersOfTheBaseRunFirstAndAreNotInherited() {
+        ConvertResult r = convert("FROM onbuild-base\nRUN echo mine\n", Map.of(), null, new FakeResolver());
+        assertThat(execs(r.definition())).extracting(e -> e.meta().args().getLast())
+                .containsExactly("echo triggered", "echo mine");
+        assertThat(r.config().config().env()).contains("FROM_TRIGGER=1");
+        assertThat(r.config().config().onBuild()).isEmpty();
+        ConvertResult own = convert("FROM base\nONBUILD RUN make\n", Map.of(), null, new FakeResolver());
+        assertThat(own.config().config().onBuild()).containsExactly("RUN make");
     }
 }
