@@ -45,7 +45,7 @@ final class ImagePuller {
     }
 
     PullResult pull(ResolvedImage image, ContentStore store, TransferListener listener) {
-        ImageReference ref = image.reference();
+        ImageReference ref = image.source();
         AtomicInteger downloaded = new AtomicInteger();
         AtomicInteger present = new AtomicInteger();
         AtomicLong bytes = new AtomicLong();

@@ -11,6 +11,7 @@ import dev.kiln.registry.errors.DigestMismatchException;
 import dev.kiln.registry.errors.MalformedManifestException;
 import dev.kiln.registry.errors.ManifestNotFoundException;
 import dev.kiln.registry.errors.RegistryException;
+import dev.kiln.registry.errors.RegistryUnreachableException;
 import dev.kiln.registry.manifest.InvalidManifestException;
 import dev.kiln.registry.manifest.ManifestContent;
 import dev.kiln.registry.manifest.PlatformMatcher;
@@ -95,7 +96,24 @@ public final class RegistryClient implements AutoCloseable {
         return resolve(ref, platform, RequestObserver.NONE);
     }
 
+    /**
+     * Tries the registry's pull mirrors in order, then the registry itself. A mirror that is
+     * unreachable, denies access or lacks the manifest is skipped; errors from the registry
+     * itself propagate.
+     */
     ResolvedImage resolve(ImageReference ref, Platform platform, RequestObserver observer) {
+        for (String mirror : hosts.mirrors(ref.registry())) {
+            ImageReference viaMirror = new ImageReference(mirror, ref.repository(), ref.tag(), ref.digest());
+            try {
+                return resolveAt(ref, viaMirror, platform, observer);
+            } catch (ManifestNotFoundException | AccessDeniedException | RegistryUnreachableException skipped) {
+                // try the next mirror, then the registry itself
+            }
+        }
+        return resolveAt(ref, ref, platform, observer);
+    }
+
+    private ResolvedImage resolveAt(ImageReference wanted, ImageReference ref, Platform platform, RequestObserver observer) {
         FetchedManifest top = fetchManifest(ref, observer);
         ManifestContent content = parse(ref, top);
         Optional<Descriptor> index = Optional.empty();
@@ -116,7 +134,7 @@ public final class RegistryClient implements AutoCloseable {
         }
         ManifestContent.Image image = (ManifestContent.Image) content;
         byte[] config = fetchSmallBlob(ref, image.config(), MAX_CONFIG_BYTES, observer);
-        return new ResolvedImage(ref, index, indexBytes, manifest.descriptor(), manifest.bytes(), image.config(), config,
+        return new ResolvedImage(wanted, ref, index, indexBytes, manifest.descriptor(), manifest.bytes(), image.config(), config,
                 image.layers());
     }
 

@@ -12,6 +12,8 @@ import java.util.Optional;
  * verified). Byte arrays are not copied; callers must not modify them.
  *
  * @param reference     what was resolved
+ * @param source        where the content came from: {@code reference} itself, or the same
+ *                      repository on a pull mirror of its registry
  * @param index         the index or manifest list the reference named, if it named one
  * @param indexBytes    the index's bytes; empty array when there is no index
  * @param manifest      the image manifest for the platform
@@ -20,7 +22,7 @@ import java.util.Optional;
  * @param configBytes   the config's bytes
  * @param layers        the layer descriptors, base first
  */
-public record ResolvedImage(ImageReference reference, Optional<Descriptor> index, byte[] indexBytes,
+public record ResolvedImage(ImageReference reference, ImageReference source, Optional<Descriptor> index, byte[] indexBytes,
         Descriptor manifest, byte[] manifestBytes, Descriptor config, byte[] configBytes, List<Descriptor> layers) {
 
     public ResolvedImage {

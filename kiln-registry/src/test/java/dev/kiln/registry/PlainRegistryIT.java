@@ -240,6 +240,32 @@ class PlainRegistryIT {
         }
     }
 
+    @Test
+    void pullsThroughAMirrorAndFallsBackToTheRegistryWhenTheMirrorFails() throws Exception {
+        TestImages.Image image = TestImages.oci(source, 12, "amd64", 1000);
+        client.push(ref("mirrored/app:1"), image.manifest(), source, TransferListener.none());
+        String closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = "127.0.0.1:" + s.getLocalPort();
+        }
+        RegistryHosts viaLabMirror = RegistryHosts.builder().mirrors(closed, List.of(REGISTRY.host())).build();
+        try (RegistryClient mirrored = new RegistryClient(viaLabMirror, CredentialSource.anonymous())) {
+            FileContentStore fresh = new FileContentStore(tmp.resolve("via-mirror"));
+            PullResult pulled = mirrored.pull(ImageReference.parse(closed + "/mirrored/app:1"), AMD64, fresh, TransferListener.none());
+            assertThat(pulled.image().reference().registry()).isEqualTo(closed);
+            assertThat(pulled.image().source().registry()).isEqualTo(REGISTRY.host());
+            assertThat(fresh.exists(image.layers().getFirst().digestValue())).isTrue();
+        }
+        RegistryHosts deadMirror = RegistryHosts.builder().mirrors(REGISTRY.host(), List.of(closed)).build();
+        try (RegistryClient fallback = new RegistryClient(deadMirror, CredentialSource.anonymous(),
+                new dev.kiln.registry.transport.RetryPolicy(2, java.time.Duration.ofMillis(10), java.time.Duration.ofMillis(10)), 4)) {
+            FileContentStore fresh = new FileContentStore(tmp.resolve("fallback"));
+            PullResult pulled = fallback.pull(ref("mirrored/app:1"), AMD64, fresh, TransferListener.none());
+            assertThat(pulled.image().source().registry()).isEqualTo(REGISTRY.host());
+            assertThat(fresh.exists(image.manifest().digestValue())).isTrue();
+        }
+    }
+
     static String run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
