@@ -18,6 +18,18 @@ class RegistryHostsTest {
     }
 
     @Test
+    void dockerHubShortNameBecomesARegistry1Url() {
+        RegistryHosts hosts = RegistryHosts.defaults();
+        dev.kiln.oci.ImageReference ref = dev.kiln.oci.ImageReference.parse("busybox:1.36");
+        RegistryRequest request = RegistryRequest.of("GET", ref.registry(), dev.kiln.registry.RegistryPaths.manifest(ref), List.of());
+        assertThat(request.uri("https", hosts.apiHost(ref.registry())).toString())
+                .isEqualTo("https://registry-1.docker.io/v2/library/busybox/manifests/1.36");
+        RegistryRequest upload = RegistryRequest.of("PUT", "127.0.0.1:5000", "http://127.0.0.1:5000/v2/a/blobs/uploads/x?_state=s", List.of());
+        assertThat(upload.absolute()).isTrue();
+        assertThat(upload.uri("https", "ignored").toString()).isEqualTo("http://127.0.0.1:5000/v2/a/blobs/uploads/x?_state=s");
+    }
+
+    @Test
     void loopbackHostsAllowPlainHttpOthersOnlyWhenMarked() {
         RegistryHosts hosts = RegistryHosts.builder().insecure("registry.lan:5000").insecure("other.lan").build();
         assertThat(hosts.allowsPlainHttp("127.0.0.1:5000")).isTrue();
