@@ -89,7 +89,20 @@ final class ImagePusher {
         pushBlob(ref, image.config(), store, listener);
     }
 
-    private void pushBlob(ImageReference ref, Descriptor blob, ContentStore store, TransferListener listener) {
+    /** Pushes one blob (HEAD, mount, upload); returns how it got there. */
+    TransferListener.Outcome pushOne(ImageReference ref, Descriptor blob, ContentStore store, TransferListener listener) {
+        return pushBlob(ref, blob, store, listener);
+    }
+
+    /** Puts manifest or index bytes under the reference's tag (or its digest when untagged). */
+    Digest putManifest(ImageReference ref, Descriptor d, byte[] bytes, TransferListener listener) {
+        if (!Digest.sha256(bytes).equals(d.digestValue())) {
+            throw new DigestMismatchException(ref.registry(), ref + " manifest to push", d.digestValue(), Digest.sha256(bytes));
+        }
+        return putManifest(ref, ref.tag() != null ? ref.tag() : d.digest(), d, bytes, listener);
+    }
+
+    private TransferListener.Outcome pushBlob(ImageReference ref, Descriptor blob, ContentStore store, TransferListener listener) {
         listener.started(blob, TransferListener.Direction.PUSH);
         Digest digest = blob.digestValue();
         String repo = ref.repository();
@@ -104,8 +117,7 @@ final class ImagePusher {
         List<String> scopes = scopes(repo, from);
         try (RegistryResponse head = send("HEAD", ref, RegistryPaths.blob(repo, digest), scopes, listener)) {
             if (head.status() == 200) {
-                done(ref, blob, TransferListener.Outcome.ALREADY_PRESENT, present, listener);
-                return;
+                return done(ref, blob, TransferListener.Outcome.ALREADY_PRESENT, present, listener);
             }
             if (head.status() != 404) {
                 throw failure(ref, "HEAD of blob " + digest, head);
@@ -115,8 +127,7 @@ final class ImagePusher {
         for (String source : from) {
             try (RegistryResponse r = send("POST", ref, RegistryPaths.mount(repo, digest, source), scopes, listener)) {
                 if (r.status() == 201) {
-                    done(ref, blob, TransferListener.Outcome.MOUNTED, mounted, listener);
-                    return;
+                    return done(ref, blob, TransferListener.Outcome.MOUNTED, mounted, listener);
                 }
                 if (r.status() != 202) {
                     throw failure(ref, "mount of " + digest + " from " + source, r);
@@ -150,7 +161,7 @@ final class ImagePusher {
             finishUpload(ref, blob, RegistryRequest.of("PUT", ref.registry(), RegistryPaths.withDigest(location, digest), scopes)
                     .header("Content-Type", "application/octet-stream"), listener);
         }
-        done(ref, blob, TransferListener.Outcome.TRANSFERRED, uploaded, listener);
+        return done(ref, blob, TransferListener.Outcome.TRANSFERRED, uploaded, listener);
     }
 
     private String uploadChunks(ImageReference ref, Descriptor blob, Path file, String location, List<String> scopes,
@@ -212,11 +223,12 @@ final class ImagePusher {
         return digest;
     }
 
-    private void done(ImageReference ref, Descriptor blob, TransferListener.Outcome outcome, AtomicInteger counter,
-            TransferListener listener) {
+    private TransferListener.Outcome done(ImageReference ref, Descriptor blob, TransferListener.Outcome outcome,
+            AtomicInteger counter, TransferListener listener) {
         counter.incrementAndGet();
         sources.record(ref.registry(), ref.repository(), blob.digestValue());
         listener.finished(blob, TransferListener.Direction.PUSH, outcome);
+        return outcome;
     }
 
     private RegistryResponse send(String method, ImageReference ref, String target, List<String> scopes,

@@ -163,6 +163,25 @@ public final class RegistryClient implements AutoCloseable {
         return new ImagePusher(transport, sources, parallelism, options).push(ref, root, store, listener);
     }
 
+    /**
+     * Pushes one blob from the store to the repository of {@code repo}: nothing when the
+     * registry has it, a cross-repository mount when {@code options} or this client's history
+     * name a repository of the same registry that holds it, else an upload.
+     */
+    public TransferListener.Outcome pushBlob(ImageReference repo, Descriptor blob, ContentStore store,
+            TransferListener listener, PushOptions options) {
+        return new ImagePusher(transport, sources, parallelism, options).pushOne(repo, blob, store, listener);
+    }
+
+    /**
+     * Puts a manifest or index as given (its blobs must already be in the repository) under
+     * the reference's tag, or its digest when the reference has no tag, with
+     * {@code manifest.mediaType()} as its content type. Returns its digest.
+     */
+    public Digest pushManifest(ImageReference ref, Descriptor manifest, byte[] bytes, TransferListener listener) {
+        return new ImagePusher(transport, sources, parallelism, PushOptions.defaults()).putManifest(ref, manifest, bytes, listener);
+    }
+
     /** Whether the repository of {@code repo} holds the blob ({@code HEAD} on it). */
     public boolean hasBlob(ImageReference repo, Digest digest) {
         RegistryRequest head = RegistryRequest.of("HEAD", repo.registry(), RegistryPaths.blob(repo.repository(), digest),

@@ -179,6 +179,33 @@ class PlainRegistryIT {
     }
 
     @Test
+    void zstdAndUncompressedLayersAreJustBytesAndSingleBlobsCanBePushed() throws IOException {
+        TestImages.Image zstd = TestImages.build(source, 13, "amd64", MediaTypes.OCI_MANIFEST, MediaTypes.OCI_CONFIG,
+                MediaTypes.OCI_LAYER_ZSTD, 700);
+        TestImages.Image plain = TestImages.build(source, 14, "amd64", MediaTypes.OCI_MANIFEST, MediaTypes.OCI_CONFIG,
+                MediaTypes.OCI_LAYER, 800);
+        for (Descriptor blob : plain.blobs()) {
+            assertThat(client.pushBlob(ref("bytes:plain"), blob, source, TransferListener.none(), PushOptions.defaults()))
+                    .isEqualTo(TransferListener.Outcome.TRANSFERRED);
+        }
+        assertThat(client.pushBlob(ref("bytes:plain"), plain.config(), source, TransferListener.none(), PushOptions.defaults()))
+                .isEqualTo(TransferListener.Outcome.ALREADY_PRESENT);
+        Digest pushed = client.pushManifest(ref("bytes:plain"), plain.manifest(), source.readAll(plain.manifest().digestValue()),
+                TransferListener.none());
+        assertThat(pushed).isEqualTo(plain.manifest().digestValue());
+        client.push(ref("bytes:zstd"), zstd.manifest(), source, TransferListener.none());
+
+        FileContentStore fresh = new FileContentStore(tmp.resolve("fresh"));
+        for (TestImages.Image image : List.of(zstd, plain)) {
+            String tag = image == zstd ? "zstd" : "plain";
+            PullResult pulled = client.pull(ref("bytes:" + tag), AMD64, fresh, TransferListener.none());
+            assertThat(pulled.image().layers().getFirst().mediaType()).isEqualTo(image.layers().getFirst().mediaType());
+            assertThat(fresh.readAll(image.layers().getFirst().digestValue()))
+                    .isEqualTo(source.readAll(image.layers().getFirst().digestValue()));
+        }
+    }
+
+    @Test
     void unknownTagIsReportedAsManifestUnknown() {
         assertThatThrownBy(() -> client.resolve(ref("nothing-here:7"), AMD64))
                 .isInstanceOf(ManifestNotFoundException.class)
