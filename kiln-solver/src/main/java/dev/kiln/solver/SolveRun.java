@@ -130,22 +130,21 @@ final class SolveRun implements AutoCloseable {
             inputs.add(output(await(pending.get(i)), v.inputs().get(i)));
         }
         if (!cm.cacheable()) {
-            return runReporting(v, inputs);
+            return runReporting(v, inputs, null);
         }
         while (true) {
             CompletableFuture<List<Result>> mine = new CompletableFuture<>();
             CompletableFuture<List<Result>> theirs = solver.inflight().putIfAbsent(key, mine);
             if (theirs != null) {
-                try {
-                    return await(theirs);
-                } catch (RuntimeException otherJobFailed) {
-                    solver.inflight().remove(key, theirs);
-                    continue;
+                Optional<List<Result>> shared = awaitOtherJob(theirs);
+                if (shared.isPresent()) {
+                    return shared.get();
                 }
+                solver.inflight().remove(key, theirs);
+                continue;
             }
             try {
-                List<Result> out = runReporting(v, inputs);
-                solver.cache().save(key, out, v.name());
+                List<Result> out = runReporting(v, inputs, key);
                 mine.complete(out);
                 return out;
             } catch (Throwable t) {
@@ -157,12 +156,34 @@ final class SolveRun implements AutoCloseable {
         }
     }
 
-    private List<Result> runReporting(Vertex v, List<Result> inputs) throws Exception {
+    /**
+     * Waits for another job's run of the same key. Empty when that run failed or was cancelled:
+     * the caller then runs the vertex itself, so one job's failure never poisons another. Only
+     * an interrupt of this job's own thread propagates.
+     */
+    private static Optional<List<Result>> awaitOtherJob(CompletableFuture<List<Result>> theirs)
+            throws InterruptedException {
+        try {
+            return Optional.of(theirs.get());
+        } catch (ExecutionException | CancellationException otherJobFailed) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Runs the vertex, reporting start and end. When {@code saveKey} is set the results are
+     * recorded in the cache before the end is reported, so a step shown as done is a step the
+     * next build finds, even if this process is killed right after.
+     */
+    private List<Result> runReporting(Vertex v, List<Result> inputs, Digest saveKey) throws Exception {
         Instant start = Instant.now();
         String id = v.digest().toString();
         job.progress().accept(new ProgressEvent.Started(id, v.name(), start));
         try {
             List<Result> out = solver.runLimited(v, inputs, job);
+            if (saveKey != null) {
+                solver.cache().save(saveKey, out, v.name());
+            }
             job.progress().accept(new ProgressEvent.Completed(id, v.name(), start, Instant.now(), null));
             return out;
         } catch (InterruptedException e) {

@@ -39,6 +39,7 @@ class SolverTest {
         final Map<String, String> localContent = new ConcurrentHashMap<>();
         volatile CountDownLatch startGate;
         volatile String failOn;
+        final CountDownLatch firstBlocked = new CountDownLatch(1);
 
         @Override
         public CacheMap cacheMap(Vertex v, JobContext job) {
@@ -72,6 +73,10 @@ class SolverTest {
                 throw new IllegalStateException("exit code 3");
             }
             if (cmd.equals("block")) {
+                Thread.sleep(60_000);
+            }
+            if (cmd.equals("block-first") && runs.get(cmd).get() == 1) {
+                firstBlocked.countDown();
                 Thread.sleep(60_000);
             }
             return List.of(new Result(inputs.stream().map(Result::ref).toList() + "+" + cmd));
@@ -256,5 +261,83 @@ class SolverTest {
         solver.solve(def, job("a", new CopyOnWriteArrayList<>()));
         solver.solve(def, new JobContext("b", SESSION, e -> {}, v -> v.op() instanceof ExecOp));
         assertThat(runner.count("echo x")).isEqualTo(2);
+    }
+
+    @Test
+    void aCancelledJobDoesNotPoisonAnotherWaitingForTheSameStep() throws Exception {
+        FakeRunner runner = new FakeRunner();
+        Solver solver = new Solver(runner, new MemoryCache(), 0);
+        DefinitionBuilder b = new DefinitionBuilder();
+        Edge top = exec(b, "block-first", b.add(SourceOp.of("docker-image://busybox"), List.of(), VertexMeta.NONE));
+        Definition def = b.build(Optional.of(top));
+        List<Object> outcomes = Collections.synchronizedList(new ArrayList<>());
+        Thread first = Thread.ofVirtual().start(() -> {
+            try {
+                outcomes.add(solver.solve(def, job("first", new CopyOnWriteArrayList<>())));
+            } catch (InterruptedException e) {
+                outcomes.add("first cancelled");
+            }
+        });
+        assertThat(runner.firstBlocked.await(10, TimeUnit.SECONDS)).isTrue();
+        Result[] second = new Result[1];
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                second[0] = solver.solve(def, job("second", new CopyOnWriteArrayList<>()));
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertThat(runner.count("block-first")).as("the second job waits for the first one's run").isEqualTo(1);
+        first.interrupt();
+        first.join(10_000);
+        waiter.join(10_000);
+        assertThat(outcomes).containsExactly("first cancelled");
+        assertThat(second[0]).as("the second job ran the step itself").isNotNull();
+        assertThat(runner.count("block-first")).isEqualTo(2);
+    }
+
+    @Test
+    void aStepReportedDoneIsAlreadyInTheCache() throws Exception {
+        FakeRunner runner = new FakeRunner();
+        MemoryCache cache = new MemoryCache();
+        Solver solver = new Solver(runner, cache, 0);
+        DefinitionBuilder b = new DefinitionBuilder();
+        Edge top = exec(b, "echo done", b.add(SourceOp.of("docker-image://busybox"), List.of(), VertexMeta.NONE));
+        List<Integer> recordsWhenDone = new CopyOnWriteArrayList<>();
+        JobContext job = new JobContext("j", SESSION, e -> {
+            if (e instanceof ProgressEvent.Completed c && c.error() == null) {
+                recordsWhenDone.add(cache.records.size());
+            }
+        }, null);
+        solver.solve(b.build(Optional.of(top)), job);
+        assertThat(recordsWhenDone).containsExactly(1, 2);
+    }
+
+    @Test
+    void execSlotsBoundHowManyRunStepsRunAtOnce() throws Exception {
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        FakeRunner runner = new FakeRunner() {
+            @Override
+            public List<Result> run(Vertex v, List<Result> inputs, JobContext job) throws Exception {
+                if (v.op() instanceof ExecOp) {
+                    peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    Thread.sleep(100);
+                    running.decrementAndGet();
+                }
+                return super.run(v, inputs, job);
+            }
+        };
+        Solver solver = new Solver(runner, new MemoryCache(), 2);
+        DefinitionBuilder b = new DefinitionBuilder();
+        Edge base = b.add(SourceOp.of("docker-image://busybox"), List.of(), VertexMeta.NONE);
+        Edge[] stages = new Edge[6];
+        for (int i = 0; i < stages.length; i++) {
+            stages[i] = exec(b, "step " + i, base);
+        }
+        solver.solve(b.build(Optional.of(b.add(new MergeOp(6), List.of(stages), VertexMeta.NONE))),
+                job("j", new CopyOnWriteArrayList<>()));
+        assertThat(peak.get()).isEqualTo(2);
     }
 }
