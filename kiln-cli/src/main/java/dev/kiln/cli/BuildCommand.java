@@ -8,7 +8,6 @@ import dev.kiln.common.progress.ProgressSink;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.BuildResult;
 import dev.kiln.engine.Engine;
-import dev.kiln.engine.EngineConfig;
 import dev.kiln.export.OutputSpec;
 import dev.kiln.oci.ImageReference;
 import java.nio.file.Path;
@@ -71,6 +70,12 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print only the image digest.")
     boolean quiet;
 
+    @Option(names = "--push", description = "Push the image to its registry (shorthand for -o type=image,push=true).")
+    boolean push;
+
+    @Option(names = "--metadata-file", description = "Write the build's result (digest, names, pushed refs) as JSON here.")
+    Path metadataFile;
+
     @Override
     public Integer call() throws Exception {
         ProgressSink sink;
@@ -92,13 +97,20 @@ final class BuildCommand implements Callable<Integer> {
             sink = ProgressSink.DISCARD;
             plain = null;
         }
+        List<OutputSpec> outs = new ArrayList<>(outputs.stream().map(OutputSpec::parse).toList());
+        if (push) {
+            if (tags.isEmpty()) {
+                throw new KilnException("--push needs at least one -t NAME to push to");
+            }
+            outs.add(new OutputSpec("image", Map.of("push", "true")));
+        }
         BuildRequest req = new BuildRequest(context, file, args(), Optional.ofNullable(target),
-                tags.stream().map(BuildCommand::reference).toList(), outputs.stream().map(OutputSpec::parse).toList(),
+                tags.stream().map(BuildCommand::reference).toList(), outs,
                 noCache, Set.copyOf(noCacheFilter), contexts(),
                 platform == null ? Platform.host() : Platform.parse(platform), sourceDateEpoch());
         PlainProgress display = plain;
         ProgressSink finalSink = sink;
-        try (Engine engine = Engine.open(new EngineConfig(main.stateDir(), runtime, 0),
+        try (Engine engine = Engine.open(main.engineConfig(runtime),
                 msg -> System.err.println(msg))) {
             BuildResult result = Interruptible.run(() -> engine.build(req, finalSink));
             if (display != null) {
@@ -106,6 +118,12 @@ final class BuildCommand implements Callable<Integer> {
             }
             if (quiet) {
                 System.out.println(result.manifest().digest());
+            }
+            for (String p : result.pushed()) {
+                System.err.println("pushed " + p);
+            }
+            if (metadataFile != null) {
+                MetadataFile.write(metadataFile, result, tags);
             }
             return 0;
         } finally {

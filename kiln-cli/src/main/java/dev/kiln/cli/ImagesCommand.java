@@ -1,7 +1,6 @@
 package dev.kiln.cli;
 
 import dev.kiln.engine.Engine;
-import dev.kiln.engine.EngineConfig;
 import dev.kiln.oci.ImageReference;
 import dev.kiln.worker.images.ImageStore;
 import java.time.Duration;
@@ -19,7 +18,7 @@ final class ImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Engine engine = Engine.open(new EngineConfig(main.stateDir(), null, 0), System.err::println)) {
+        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
             System.out.printf("%-40s %-20s %-19s %-14s %s%n", "REPOSITORY", "TAG", "DIGEST", "CREATED", "SIZE");
             for (ImageStore.StoredImage img : engine.images().list()) {
                 ImageReference ref = ImageReference.parse(img.name());

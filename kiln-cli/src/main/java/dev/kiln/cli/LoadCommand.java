@@ -2,7 +2,6 @@ package dev.kiln.cli;
 
 import dev.kiln.common.KilnException;
 import dev.kiln.engine.Engine;
-import dev.kiln.engine.EngineConfig;
 import dev.kiln.oci.ImageReference;
 import dev.kiln.oci.archive.ImageArchiveReader;
 import dev.kiln.oci.archive.NamedImage;
@@ -31,7 +30,7 @@ final class LoadCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new KilnException("open " + input + ": no such file");
         }
-        try (Engine engine = Engine.open(new EngineConfig(main.stateDir(), null, 0), System.err::println)) {
+        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
             ImageArchiveReader.Loaded loaded;
             try {
                 loaded = new ImageArchiveReader(engine.content()).load(input);

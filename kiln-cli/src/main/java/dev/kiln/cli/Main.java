@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "kiln", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Build OCI images from Dockerfiles, without a daemon.",
-        subcommands = {BuildCommand.class, ImagesCommand.class, LoadCommand.class, SaveCommand.class,
+        subcommands = {BuildCommand.class, ImagesCommand.class, PullCommand.class, PushCommand.class, TagCommand.class,
+                RmiCommand.class, LoadCommand.class, SaveCommand.class, LoginCommand.class, LogoutCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--root", description = "State directory (default: $KILN_ROOT, /var/lib/kiln as root, "
@@ -21,6 +22,15 @@ public final class Main {
 
     @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean debug;
+
+    @Option(names = "--insecure-registry", description = "A registry (host[:port]) that may be reached over plain HTTP; "
+            + "loopback registries always may.", scope = CommandLine.ScopeType.INHERIT)
+    java.util.List<String> insecureRegistries = new java.util.ArrayList<>();
+
+    @Option(names = "--registry-certs-dir", description = "Registry CAs and client certificates in docker's certs.d "
+            + "layout (HOST[:PORT]/ca.crt, client.cert, client.key); default /etc/kiln/certs.d.",
+            scope = CommandLine.ScopeType.INHERIT)
+    java.nio.file.Path registryCertsDir;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -50,6 +60,11 @@ public final class Main {
 
     java.nio.file.Path stateDir() {
         return root != null ? root : dev.kiln.engine.EngineConfig.defaultStateDir();
+    }
+
+    /** The engine settings the global options give, with {@code runtime} for RUN steps (null: runc). */
+    dev.kiln.engine.EngineConfig engineConfig(String runtime) {
+        return new dev.kiln.engine.EngineConfig(stateDir(), runtime, 0, insecureRegistries, registryCertsDir);
     }
 
     /** Prints the version from the jar's manifest. */

@@ -3,7 +3,6 @@ package dev.kiln.cli;
 import dev.kiln.common.KilnException;
 import dev.kiln.common.Platform;
 import dev.kiln.engine.Engine;
-import dev.kiln.engine.EngineConfig;
 import dev.kiln.oci.ImageReference;
 import dev.kiln.oci.archive.DockerArchiveWriter;
 import dev.kiln.oci.archive.NamedImage;
@@ -35,7 +34,7 @@ final class SaveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Engine engine = Engine.open(new EngineConfig(main.stateDir(), null, 0), System.err::println)) {
+        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
             List<NamedImage> images = new ArrayList<>();
             for (String n : names) {
                 ImageReference ref = ImageReference.parse(n);

@@ -46,7 +46,16 @@ final class KilnRunner {
         return finish(p);
     }
 
+    /** Runs with {@code DOCKER_CONFIG} pointing at {@code dockerConfig}. */
+    Run runWithEnv(Path dockerConfig, List<String> args) throws IOException, InterruptedException {
+        return finish(start(args, dockerConfig));
+    }
+
     Process start(List<String> args) throws IOException {
+        return start(args, null);
+    }
+
+    private Process start(List<String> args, Path dockerConfig) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(repoRoot().resolve("kiln").toString());
         cmd.add("--root");
@@ -54,6 +63,9 @@ final class KilnRunner {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("KILN_ROOT");
+        if (dockerConfig != null) {
+            pb.environment().put("DOCKER_CONFIG", dockerConfig.toString());
+        }
         return pb.start();
     }
 

@@ -15,8 +15,8 @@ import dev.kiln.export.Outputs;
 import dev.kiln.oci.FileContentStore;
 import dev.kiln.oci.layer.LayerWriter;
 import dev.kiln.registry.RegistryClient;
+import dev.kiln.registry.TransferListener;
 import dev.kiln.registry.dockerconfig.DockerConfig;
-import dev.kiln.registry.transport.RegistryHosts;
 import dev.kiln.snapshot.OverlaySnapshotter;
 import dev.kiln.solver.JobContext;
 import dev.kiln.solver.Result;
@@ -69,7 +69,7 @@ public final class Engine implements AutoCloseable {
             this.content = new FileContentStore(state.resolve("content"));
             this.snapshotter = new OverlaySnapshotter(state.resolve("snapshots"));
             StateSweeper.sweep(state, snapshotter);
-            this.registry = new RegistryClient(RegistryHosts.defaults(), DockerConfig.fromEnvironment());
+            this.registry = new RegistryClient(config.registryHosts(), DockerConfig.fromEnvironment());
             this.images = new ImageStore(db, content);
             LayerRecords layers = new LayerRecords(db);
             this.engineImages = new EngineImages(images, content, registry);
@@ -77,7 +77,7 @@ public final class Engine implements AutoCloseable {
                     content, layers, engineImages);
             this.solver = new Solver(worker, new SqliteCacheStore(db), config.maxParallelExec());
             this.exporter = new ImageExporter(worker, snapshotter, layers, content);
-            this.outputs = new Outputs(images, worker, content);
+            this.outputs = new Outputs(images, worker, content, registry);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -103,6 +103,11 @@ public final class Engine implements AutoCloseable {
 
     public EngineConfig config() {
         return config;
+    }
+
+    /** Pull, push, tag, remove and login: the engine's registry and image-store operations. */
+    public EngineRegistry registry() {
+        return new EngineRegistry(registry, images, content);
     }
 
     /** Runs one build; progress events go to {@code progress} as they happen. */
@@ -156,14 +161,18 @@ public final class Engine implements AutoCloseable {
             if (!req.tags().isEmpty() && outs.stream().noneMatch(o -> o.type().equals("image"))) {
                 outs.add(new OutputSpec("image", Map.of()));
             }
+            List<String> pushed = new ArrayList<>();
             for (OutputSpec o : outs) {
-                outputs.write(o, root, image, req.tags(), req.platform());
+                pushed.addAll(outputs.write(o, root, image, req.tags(), req.platform(), new TransferListener() {}).pushed());
             }
             for (var t : req.tags()) {
                 progress.accept(new ProgressEvent.Status(vertex, "name:" + t, "naming to " + t, 0, 0, true, Instant.now()));
             }
+            for (String p : pushed) {
+                progress.accept(new ProgressEvent.Status(vertex, "push:" + p, "pushed " + p, 0, 0, true, Instant.now()));
+            }
             progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), null));
-            return new BuildResult(image.manifest(), image.configDescriptor().digest(), warnings);
+            return new BuildResult(image.manifest(), image.configDescriptor().digest(), warnings, pushed);
         } catch (IOException | RuntimeException e) {
             progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), e.getMessage()));
             throw e instanceof KilnException ke ? ke : new KilnException("exporting the image failed: " + e.getMessage(), e);

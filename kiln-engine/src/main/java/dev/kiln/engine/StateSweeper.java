@@ -18,6 +18,16 @@ final class StateSweeper {
     private StateSweeper() {}
 
     static void sweep(Path state, Snapshotter snapshotter) throws IOException {
+        sweep(state, snapshotter, "runc");
+    }
+
+    /**
+     * As {@link #sweep(Path, Snapshotter)}, first deleting containers that a killed process left
+     * running under {@code runtime} (their {@code runc run} parent outlives a SIGKILL of Kiln and
+     * keeps writing into a snapshot that is about to be removed), and their bundles.
+     */
+    static void sweep(Path state, Snapshotter snapshotter, String runtime) throws IOException {
+        sweepContainers(state.resolve("runc"), runtime);
         Path mounts = state.resolve("mounts");
         if (Files.isDirectory(mounts)) {
             Mounter mounter = new Mounter();
@@ -45,6 +55,56 @@ final class StateSweeper {
                 } catch (RuntimeException e) {
                     // removed by the next sweep
                 }
+            }
+        }
+    }
+
+    /** Force-deletes every container in the runtime's state root, then the bundles they ran from. */
+    static void sweepContainers(Path executorState, String runtime) throws IOException {
+        Path runtimeRoot = executorState.resolve("runtime");
+        if (Files.isDirectory(runtimeRoot)) {
+            List<Path> containers;
+            try (var s = Files.list(runtimeRoot)) {
+                containers = s.filter(Files::isDirectory).toList();
+            }
+            for (Path c : containers) {
+                runQuietly(List.of(runtime, "--root", runtimeRoot.toString(), "delete", "--force",
+                        c.getFileName().toString()));
+            }
+        }
+        Path bundles = executorState.resolve("bundles");
+        if (Files.isDirectory(bundles)) {
+            List<Path> dirs;
+            try (var s = Files.list(bundles)) {
+                dirs = s.toList();
+            }
+            for (Path d : dirs) {
+                deleteTree(d);
+            }
+        }
+    }
+
+    private static void runQuietly(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // no runtime binary: no containers of ours can exist
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

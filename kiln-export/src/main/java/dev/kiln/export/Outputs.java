@@ -11,6 +11,9 @@ import dev.kiln.oci.archive.OciLayoutWriter;
 import dev.kiln.oci.layer.LayerApplier;
 import dev.kiln.oci.layer.LayerSource;
 import dev.kiln.oci.layer.LayerWriter;
+import dev.kiln.registry.PushResult;
+import dev.kiln.registry.RegistryClient;
+import dev.kiln.registry.TransferListener;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.KilnWorker;
 import dev.kiln.worker.MountedTree;
@@ -27,7 +30,8 @@ import java.util.Optional;
 
 /**
  * Writes a build's result where the user asked: the local image store ({@code -t}, type
- * image), an OCI or docker archive, a directory (type local) or a tar of the file system.
+ * image), a registry ({@code push=true}, type registry), an OCI or docker archive, a
+ * directory (type local) or a tar of the file system.
  * Files and directories are written under a temporary name and renamed into place, so a
  * failed export leaves nothing half-written at the destination.
  */
@@ -35,36 +39,48 @@ public final class Outputs {
     private final ImageStore images;
     private final KilnWorker worker;
     private final ContentStore content;
+    private final RegistryClient registry;
 
-    public Outputs(ImageStore images, KilnWorker worker, ContentStore content) {
+    public Outputs(ImageStore images, KilnWorker worker, ContentStore content, RegistryClient registry) {
         this.images = images;
         this.worker = worker;
         this.content = content;
+        this.registry = registry;
     }
 
+    /** What one output did that the user may want to know (pushed digests). */
+    public record Written(List<String> pushed) {}
+
     /** Writes one output. {@code names} are the {@code -t} names, used by image and archive outputs. */
-    public void write(OutputSpec spec, Result root, ImageExporter.ExportedImage image, List<ImageReference> names,
-                      Platform platform) throws IOException {
+    public Written write(OutputSpec spec, Result root, ImageExporter.ExportedImage image, List<ImageReference> names,
+                         Platform platform, TransferListener listener) throws IOException {
         List<NamedImage> named = names.isEmpty() ? List.of(new NamedImage(Optional.empty(), image.manifest()))
                 : names.stream().map(n -> NamedImage.of(n.toString(), image.manifest())).toList();
+        List<String> pushed = new java.util.ArrayList<>();
         switch (spec.type()) {
-            case "image" -> {
-                List<ImageReference> tags = spec.attrs().containsKey("name")
-                        ? List.of(spec.attrs().get("name").split(",")).stream().map(ImageReference::parse).toList() : names;
-                if (spec.attrs().getOrDefault("push", "false").equals("true")) {
-                    throw new KilnException("push=true is not supported yet");
+            case "image", "registry" -> {
+                String nameAttr = spec.attrs().getOrDefault("name", spec.attrs().get("ref"));
+                List<ImageReference> tags = nameAttr != null
+                        ? List.of(nameAttr.split(",")).stream().map(String::trim).map(ImageReference::parse).toList() : names;
+                boolean push = spec.type().equals("registry") || spec.attrs().getOrDefault("push", "false").equals("true");
+                if (tags.isEmpty()) {
+                    throw new KilnException("output type " + spec.type() + " needs a name (-t NAME or name=NAME)");
                 }
                 for (ImageReference n : tags) {
                     images.tag(n, image.manifest());
+                    if (push) {
+                        PushResult r = registry.push(n, image.manifest(), content, listener);
+                        pushed.add(n.withDigest(null) + "@" + r.digest());
+                    }
                 }
             }
-            case "registry" -> throw new KilnException("output type registry is not supported yet");
             case "oci" -> new OciLayoutWriter(content).writeTar(named, Path.of(spec.dest()));
             case "docker" -> new DockerArchiveWriter(content, platform).write(named, Path.of(spec.dest()));
             case "local" -> local(root, Path.of(spec.dest()));
             case "tar" -> tar(root, spec.dest());
             default -> throw new KilnException("unsupported output type " + spec.type());
         }
+        return new Written(pushed);
     }
 
     private void local(Result root, Path dest) throws IOException {
