@@ -52,6 +52,8 @@ class TlsBasicRegistryIT {
             client.push(ref("secure/app:1"), image.manifest(), source, listener);
             assertThat(listener.requests).allMatch(r -> !r.endsWith(" 403"));
             assertThat(listener.requests).filteredOn(r -> r.startsWith("HEAD") && r.endsWith(" 404")).hasSize(3);
+            assertThat(listener.requests).as("the ping learnt Basic: no request is refused first")
+                    .filteredOn(r -> r.endsWith(" 401")).containsExactly("GET /v2/ 401");
 
             FileContentStore fresh = new FileContentStore(tmp.resolve("fresh"));
             PullResult pulled = client.pull(ref("secure/app:1"), AMD64, fresh, TransferListener.none());

@@ -46,7 +46,11 @@ class TokenRegistryIT {
         FileContentStore source = new FileContentStore(tmp.resolve("source"));
         TestImages.Image image = TestImages.oci(source, 31, "amd64", 2000, 3000);
         try (RegistryClient client = new RegistryClient(RegistryHosts.defaults(), USER)) {
-            client.push(ref("team/app:1"), image.manifest(), source, TransferListener.none());
+            int beforePush = REGISTRY.tokenRequestCount();
+            RecordingListener pushListener = new RecordingListener();
+            client.push(ref("team/app:1"), image.manifest(), source, pushListener);
+            assertThat(REGISTRY.tokenRequestCount() - beforePush).as("one push-scope token for the parallel uploads").isEqualTo(1);
+            assertThat(pushListener.requests).filteredOn(r -> r.endsWith(" 401")).containsExactly("GET /v2/ 401");
             int tokensBefore = REGISTRY.tokenRequestCount();
             FileContentStore fresh = new FileContentStore(tmp.resolve("fresh"));
             PullResult pulled = client.pull(ref("team/app:1"), AMD64, fresh, TransferListener.none());

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -51,6 +52,7 @@ public final class Authenticator {
     private final Map<String, Optional<Credentials>> credentialsByHost = new ConcurrentHashMap<>();
     private final Map<String, Challenge> challengeByHost = new ConcurrentHashMap<>();
     private final Map<String, BearerToken> tokens = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> fetchLocks = new ConcurrentHashMap<>();
 
     /**
      * @param credentials where to find credentials for a registry host
@@ -68,8 +70,12 @@ public final class Authenticator {
 
     /**
      * The {@code Authorization} header value to send with a request to {@code host} that needs
-     * {@code scopes}, when one is known without asking anybody: a cached, unexpired token, or
-     * Basic credentials for a host known to use Basic.
+     * {@code scopes}: Basic credentials for a host known to use Basic; for a host known to use
+     * Bearer, a cached unexpired token, or a new one fetched now (one fetch per host and scope
+     * set at a time: concurrent requests wait for it). Empty when the host's scheme is not
+     * known yet (no challenge seen) or there is nothing to send.
+     *
+     * @throws AccessDeniedException when the token server rejects the credentials
      */
     public Optional<String> authorization(String host, List<String> scopes) {
         Challenge challenge = challengeByHost.get(host);
@@ -79,18 +85,41 @@ public final class Authenticator {
         if (challenge.isBasic()) {
             return credentialsFor(host).filter(Credentials::hasPassword).map(Authenticator::basicHeader);
         }
-        BearerToken token = tokens.get(cacheKey(host, scopes));
+        String key = cacheKey(host, scopes);
+        BearerToken token = tokens.get(key);
         if (token != null && clock.instant().isBefore(token.expires())) {
             return Optional.of("Bearer " + token.token());
         }
-        return Optional.empty();
+        ReentrantLock lock = fetchLocks.computeIfAbsent(key, k -> new ReentrantLock());
+        lock.lock();
+        try {
+            token = tokens.get(key);
+            if (token == null || !clock.instant().isBefore(token.expires())) {
+                token = fetchToken(host, challenge, scopes);
+                tokens.put(key, token);
+            }
+            return Optional.of("Bearer " + token.token());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
-     * Responds to a 401: remembers how the host authenticates and, for Bearer, fetches a token
-     * for {@code scopes} (plus any scope the challenge names). Returns true when the request
-     * is worth retrying with {@link #authorization}; false when there is nothing new to try
-     * (Basic without credentials, or no challenge Kiln understands).
+     * Remembers how a host authenticates from the challenges of a 401 to {@code GET /v2/}
+     * (the "ping" docker does first), without fetching anything yet.
+     */
+    public void learn(String host, List<Challenge> challenges) {
+        challenges.stream().filter(c -> c.isBearer() && c.param("realm").isPresent()).findFirst()
+                .or(() -> challenges.stream().filter(Challenge::isBasic).findFirst())
+                .ifPresent(c -> challengeByHost.put(host, c));
+    }
+
+    /**
+     * Responds to a 401 on a request: remembers how the host authenticates and, for Bearer,
+     * fetches a new token for {@code scopes} (plus any scope the challenge names), replacing
+     * the cached one the registry just refused. Returns true when the request is worth
+     * retrying with {@link #authorization}; false when there is nothing new to try (Basic
+     * without credentials, or no challenge Kiln understands).
      *
      * @throws AccessDeniedException when the token server rejects the credentials
      */
@@ -112,11 +141,6 @@ public final class Authenticator {
             return credentialsFor(host).filter(Credentials::hasPassword).isPresent();
         }
         return false;
-    }
-
-    /** Forgets cached tokens of a host (after the registry rejected one). */
-    public void forgetTokens(String host) {
-        tokens.keySet().removeIf(k -> k.startsWith(host + " "));
     }
 
     private Optional<Credentials> credentialsFor(String host) {

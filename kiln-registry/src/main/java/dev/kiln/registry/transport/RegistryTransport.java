@@ -33,6 +33,7 @@ public final class RegistryTransport {
     private static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(3);
     private final Duration probeTimeout;
     private final Map<String, String> schemes = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> pinged = new ConcurrentHashMap<>();
 
     public RegistryTransport(RegistryHosts hosts, HttpClients clients, Authenticator authenticator, RetryPolicy retry) {
         this(hosts, clients, authenticator, retry, DEFAULT_PROBE_TIMEOUT);
@@ -61,6 +62,9 @@ public final class RegistryTransport {
     public RegistryResponse send(RegistryRequest request, RequestObserver observer) {
         String registry = request.registry();
         String apiHost = hosts.apiHost(registry);
+        if (!request.target().equals("/v2/")) {
+            ping(registry, observer);
+        }
         boolean answeredChallenge = false;
         int attempt = 0;
         while (true) {
@@ -104,7 +108,6 @@ public final class RegistryTransport {
                 String detail = r.errorDetail();
                 if (!answeredChallenge) {
                     answeredChallenge = true;
-                    authenticator.forgetTokens(registry);
                     if (authenticator.authenticate(registry,
                             Challenge.parseAll(response.headers().allValues("WWW-Authenticate")), request.scopes())) {
                         attempt--;
@@ -127,6 +130,34 @@ public final class RegistryTransport {
             }
             return r;
         }
+    }
+
+    /**
+     * Once per registry, {@code GET /v2/} without credentials, as docker does: a 401 tells the
+     * authenticator whether the registry wants Basic or a token (and where from) before the
+     * first real request, so that parallel requests share one token instead of each being
+     * refused first. A failed ping is not remembered; the real request reports the problem.
+     */
+    private void ping(String registry, RequestObserver observer) {
+        pinged.computeIfAbsent(registry, r -> {
+            String apiHost = hosts.apiHost(r);
+            URI uri = URI.create(scheme(apiHost) + "://" + apiHost + "/v2/");
+            try {
+                HttpResponse<Void> response = clients.forUri(uri).send(HttpRequest.newBuilder(uri)
+                        .header("User-Agent", "kiln").timeout(Duration.ofSeconds(30)).GET().build(),
+                        HttpResponse.BodyHandlers.discarding());
+                observer.exchanged("GET", uri, response.statusCode());
+                if (response.statusCode() == 401) {
+                    authenticator.learn(r, Challenge.parseAll(response.headers().allValues("WWW-Authenticate")));
+                }
+                return Boolean.TRUE;
+            } catch (IOException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(r, "interrupted while connecting to " + r, e);
+            }
+        });
     }
 
     /**

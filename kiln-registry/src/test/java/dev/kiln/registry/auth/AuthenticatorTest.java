@@ -116,17 +116,37 @@ class AuthenticatorTest {
     void anonymousTokenIsCachedPerScopeUntilItExpires() {
         Authenticator auth = authenticator(CredentialSource.anonymous());
         List<String> pull = List.of("repository:app:pull");
-        assertThat(auth.authorization("r", pull)).isEmpty();
+        assertThat(auth.authorization("r", pull)).as("no challenge seen yet").isEmpty();
         assertThat(auth.authenticate("r", List.of(challenge(null)), pull)).isTrue();
         assertThat(auth.authorization("r", pull)).contains("Bearer tok-1");
-        assertThat(auth.authorization("r", List.of("repository:other:pull"))).as("another scope needs another token").isEmpty();
+        assertThat(auth.authorization("r", pull)).contains("Bearer tok-1");
         assertThat(auth.authorization("elsewhere", pull)).isEmpty();
         assertThat(requests).containsExactly("GET service=fake-registry&scope=repository:app:pull  null");
 
+        assertThat(auth.authorization("r", List.of("repository:other:pull"))).as("another scope, another token")
+                .contains("Bearer tok-2");
         clock.advance(Duration.ofSeconds(290));
         assertThat(auth.authorization("r", pull)).contains("Bearer tok-1");
         clock.advance(Duration.ofSeconds(10));
-        assertThat(auth.authorization("r", pull)).as("expired").isEmpty();
+        assertThat(auth.authorization("r", pull)).as("expired, so fetched again").contains("Bearer tok-3");
+        assertThat(requests).hasSize(3);
+    }
+
+    @Test
+    void aLearntChallengeFetchesOneTokenForManyConcurrentRequests() throws Exception {
+        Authenticator auth = authenticator(CredentialSource.anonymous());
+        auth.learn("r", List.of(new Challenge("Basic", Map.of()), challenge(null)));
+        List<String> pull = List.of("repository:app:pull");
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Optional<String>>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                all.add(pool.submit(() -> auth.authorization("r", pull)));
+            }
+            for (var f : all) {
+                assertThat(f.get()).contains("Bearer tok-1");
+            }
+        }
+        assertThat(requests).hasSize(1);
     }
 
     @Test

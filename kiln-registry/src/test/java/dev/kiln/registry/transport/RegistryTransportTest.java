@@ -37,6 +37,7 @@ class RegistryTransportTest {
 
     private HttpServer server;
     private final Deque<Step> script = new ArrayDeque<>();
+    private volatile Step ping = ex -> reply(ex, 200, "{}");
     private final List<String> seenAuthorization = new CopyOnWriteArrayList<>();
     private final List<String> exchanged = new CopyOnWriteArrayList<>();
     private HttpClients clients;
@@ -46,6 +47,14 @@ class RegistryTransportTest {
     void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", ex -> {
+            if (ex.getRequestURI().getPath().equals("/v2/")) {
+                try {
+                    ping.handle(ex);
+                } finally {
+                    ex.close();
+                }
+                return;
+            }
             seenAuthorization.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
             Step step;
             synchronized (script) {
@@ -97,7 +106,8 @@ class RegistryTransportTest {
             assertThat(new String(r.bodyBytes(), StandardCharsets.UTF_8)).isEqualTo("ok");
             assertThat(r.uri().getScheme()).isEqualTo("http");
         }
-        assertThat(exchanged).containsExactly("GET http://" + host() + "/v2/app/manifests/1 200");
+        assertThat(exchanged).containsExactly("GET http://" + host() + "/v2/ 200",
+                "GET http://" + host() + "/v2/app/manifests/1 200");
     }
 
     @Test
@@ -111,7 +121,7 @@ class RegistryTransportTest {
         try (RegistryResponse r = get(transport(CredentialSource.anonymous()))) {
             assertThat(r.status()).isEqualTo(200);
         }
-        assertThat(exchanged).extracting(s -> s.substring(s.lastIndexOf(' ') + 1)).containsExactly("503", "429", "200");
+        assertThat(exchanged).extracting(s -> s.substring(s.lastIndexOf(' ') + 1)).containsExactly("200", "503", "429", "200");
     }
 
     @Test
@@ -125,7 +135,7 @@ class RegistryTransportTest {
                 .hasMessageContaining("answered 502")
                 .hasMessageContaining("after 4 tries")
                 .hasMessageContaining("unavailable: backend down");
-        assertThat(exchanged).hasSize(4);
+        assertThat(exchanged).hasSize(5).first().asString().endsWith("/v2/ 200");
     }
 
     @Test
@@ -144,7 +154,7 @@ class RegistryTransportTest {
             assertThat(r.status()).isEqualTo(404);
             assertThat(r.errorDetail()).isEqualTo("manifest unknown: manifest unknown");
         }
-        assertThat(exchanged).hasSize(1);
+        assertThat(exchanged).hasSize(2);
     }
 
     @Test
@@ -173,6 +183,19 @@ class RegistryTransportTest {
         get(t).close();
         String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("u:p".getBytes(StandardCharsets.UTF_8));
         assertThat(seenAuthorization).containsExactly("null", basic, basic);
+    }
+
+    @Test
+    void aChallengeLearntFromThePingIsAnsweredOnTheFirstRequest() {
+        ping = ex -> {
+            ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"fake\"");
+            reply(ex, 401, "");
+        };
+        script.add(ex -> reply(ex, 200, "first"));
+        get(transport(h -> Optional.of(Credentials.basic("u", "p")))).close();
+        assertThat(seenAuthorization).containsExactly(
+                "Basic " + java.util.Base64.getEncoder().encodeToString("u:p".getBytes(StandardCharsets.UTF_8)));
+        assertThat(exchanged).extracting(s -> s.substring(s.lastIndexOf(' ') + 1)).containsExactly("401", "200");
     }
 
     @Test
