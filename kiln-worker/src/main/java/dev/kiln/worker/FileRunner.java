@@ -1,6 +1,7 @@
 package dev.kiln.worker;
 
 import dev.kiln.common.KilnException;
+import dev.kiln.common.files.FileTrees;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.FileOp;
 import dev.kiln.solver.Result;
@@ -8,13 +9,10 @@ import dev.kiln.worker.fs.Accounts;
 import dev.kiln.worker.fs.Glob;
 import dev.kiln.worker.fs.RootedPaths;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -136,31 +134,8 @@ final class FileRunner {
             }
         }
         for (Path t : targets) {
-            deleteTree(t);
+            FileTrees.deleteRecursively(t);
         }
-    }
-
-    static void deleteTree(Path t) throws IOException {
-        if (!Files.exists(t, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (!Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
-            Files.delete(t);
-            return;
-        }
-        Files.walkFileTree(t, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static void symlink(Path root, FileAction.Symlink s) throws IOException {
