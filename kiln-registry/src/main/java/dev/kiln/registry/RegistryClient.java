@@ -54,8 +54,9 @@ public final class RegistryClient implements AutoCloseable {
     private final HttpClients clients;
     private final RegistryTransport transport;
     private final RetryPolicy retry;
-    private final BlobSources sources = new BlobSources();
+    private final BlobSources sources;
     private final int parallelism;
+    private final boolean ownsClients;
 
     public RegistryClient(RegistryHosts hosts, CredentialSource credentials) {
         this(hosts, credentials, RetryPolicy.DEFAULT, DEFAULT_PARALLELISM);
@@ -65,11 +66,11 @@ public final class RegistryClient implements AutoCloseable {
      * @param parallelism how many blobs of one image move at once
      */
     public RegistryClient(RegistryHosts hosts, CredentialSource credentials, RetryPolicy retry, int parallelism) {
-        this(hosts, new HttpClients(hosts), credentials, retry, parallelism);
+        this(hosts, new HttpClients(hosts), new BlobSources(), credentials, retry, parallelism, true);
     }
 
-    private RegistryClient(RegistryHosts hosts, HttpClients clients, CredentialSource credentials, RetryPolicy retry,
-            int parallelism) {
+    private RegistryClient(RegistryHosts hosts, HttpClients clients, BlobSources sources, CredentialSource credentials,
+            RetryPolicy retry, int parallelism, boolean ownsClients) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1");
         }
@@ -77,8 +78,19 @@ public final class RegistryClient implements AutoCloseable {
         this.clients = clients;
         this.retry = retry;
         this.parallelism = parallelism;
+        this.sources = sources;
+        this.ownsClients = ownsClients;
         Authenticator auth = new Authenticator(credentials, clients::forUri, Clock.systemUTC());
         this.transport = new RegistryTransport(hosts, clients, auth, retry);
+    }
+
+    /**
+     * A client that shares this one's HTTP connections and knowledge of where blobs live, but
+     * asks {@code credentials} and keeps its own tokens: one per build session when a daemon
+     * serves several users. Closing it does not close this client.
+     */
+    public RegistryClient withCredentials(CredentialSource credentials) {
+        return new RegistryClient(hosts, clients, sources, credentials, retry, parallelism, false);
     }
 
     /** A manifest or index exactly as the registry served it, with its verified descriptor. */
@@ -287,6 +299,8 @@ public final class RegistryClient implements AutoCloseable {
 
     @Override
     public void close() {
-        clients.close();
+        if (ownsClients) {
+            clients.close();
+        }
     }
 }

@@ -60,7 +60,9 @@ class TokenRegistryIT {
             client.pull(ref("team/app:1"), AMD64, new FileContentStore(tmp.resolve("fresh2")), TransferListener.none());
             assertThat(REGISTRY.tokenRequestCount() - tokensBefore).as("the cached token is reused").isEqualTo(1);
         }
-        try (RegistryClient anonymous = new RegistryClient(RegistryHosts.defaults(), CredentialSource.anonymous())) {
+        try (RegistryClient authenticated = new RegistryClient(RegistryHosts.defaults(), USER);
+                RegistryClient anonymous = authenticated.withCredentials(CredentialSource.anonymous())) {
+            assertThat(authenticated.resolve(ref("team/app:1"), AMD64).manifest().digest()).isEqualTo(image.manifest().digest());
             assertThatThrownBy(() -> anonymous.pull(ref("team/app:1"), AMD64, new FileContentStore(tmp.resolve("anon")),
                     TransferListener.none()))
                     .isInstanceOf(AccessDeniedException.class)
