@@ -103,6 +103,7 @@ final class ImagePuller {
             listener.finished(blob, TransferListener.Direction.PULL, TransferListener.Outcome.ALREADY_PRESENT);
             return false;
         }
+        requireSha256(ref, digest);
         for (int attempt = 1; ; attempt++) {
             try (RegistryResponse r = open(ref, digest, listener);
                     ContentStore.Writer w = store.writer()) {
@@ -139,6 +140,7 @@ final class ImagePuller {
     /** Reads a small blob (config) into memory, verified. */
     byte[] readBlob(ImageReference ref, Descriptor blob, RequestObserver observer) {
         Digest digest = blob.digestValue();
+        requireSha256(ref, digest);
         for (int attempt = 1; ; attempt++) {
             try (RegistryResponse r = open(ref, digest, observer); InputStream in = r.body()) {
                 byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, blob.size() + 1));
@@ -153,6 +155,14 @@ final class ImagePuller {
                             + e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    /** The content store and the verification here hash with SHA-256 only. */
+    private static void requireSha256(ImageReference ref, Digest digest) {
+        if (!digest.algorithm().equals("sha256")) {
+            throw new RegistryException(ref.registry(), ref.name() + ": blob " + digest + " uses " + digest.algorithm()
+                    + ", which Kiln cannot verify (sha256 only)");
         }
     }
 
