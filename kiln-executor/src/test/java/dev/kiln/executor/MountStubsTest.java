@@ -16,7 +16,9 @@ class MountStubsTest {
     @Test
     void removesOnlyWhatWasMissingAndIsStillEmpty() throws Exception {
         Files.createDirectories(root.resolve("etc"));
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
         Files.writeString(root.resolve("etc/passwd"), "x");
+        Files.setLastModifiedTime(root.resolve("etc"), old);
         MountStubs stubs = MountStubs.record(root, List.of("/etc/hosts", "/etc/passwd", "/a/b/c", "/keep/me", "/file"));
         assertThat(stubs.missing()).containsExactly(root.resolve("etc/hosts"), root.resolve("a"), root.resolve("a/b"),
                 root.resolve("a/b/c"), root.resolve("keep"), root.resolve("keep/me"), root.resolve("file"));
@@ -31,6 +33,7 @@ class MountStubsTest {
 
         assertThat(root.resolve("etc/hosts")).doesNotExist();
         assertThat(root.resolve("etc/passwd")).exists();
+        assertThat(Files.getLastModifiedTime(root.resolve("etc"))).isEqualTo(old);
         assertThat(root.resolve("a")).doesNotExist();
         assertThat(root.resolve("keep/me/data")).exists();
         assertThat(root.resolve("file")).exists();
