@@ -5,12 +5,10 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 
 /**
  * One JDK {@link HttpClient} per host, each with that host's TLS settings from
- * {@link RegistryHosts}. Clients are made on first use and closed with this object; they
- * run their I/O on virtual threads.
+ * {@link RegistryHosts}. Clients are made on first use and closed with this object.
  */
 public final class HttpClients implements AutoCloseable {
     private final RegistryHosts hosts;
@@ -26,7 +24,6 @@ public final class HttpClients implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(15))
                 .followRedirects(HttpClient.Redirect.NORMAL)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .sslContext(TlsContexts.forHost(hosts.certsDir(), h, hosts.isInsecure(h)))
                 .build());
     }

@@ -1,5 +1,6 @@
 package dev.kiln.registry.transport;
 
+import dev.kiln.common.KilnException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -61,7 +62,7 @@ final class TlsContexts {
             ctx.init(keys == null ? null : keys.getKeyManagers(), trust, null);
             return ctx;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS for registry " + host + " from "
+            throw new KilnException("cannot set up TLS for registry " + host + " from "
                     + certsDir.resolve(host) + ": " + e.getMessage(), e);
         }
     }
