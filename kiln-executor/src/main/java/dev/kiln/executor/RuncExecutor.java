@@ -167,7 +167,10 @@ public final class RuncExecutor implements Executor {
                 return -1;
             }
             return p.exitValue();
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            interrupted = true;
             return -1;
         } finally {
             if (interrupted) {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -180,6 +181,28 @@ class RuncExecutorIT {
         run("unmasked", sh("wc -c < /proc/timer_list; ls /sys/firmware | wc -l", "root", NetworkMode.DEFAULT, true, List.of()));
         assertThat(stdout().lines().map(Integer::parseInt).toList()).as(err.toString(StandardCharsets.UTF_8))
                 .allMatch(n -> n > 0);
+    }
+
+    @Test
+    void concurrentRunsOnTheirOwnRootfsDoNotMixOutput() throws Exception {
+        List<CompletableFuture<String>> runs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String id = "par-" + i;
+            Path own = BusyboxRootfs.create(tmp.resolve("rootfs-" + i));
+            runs.add(CompletableFuture.supplyAsync(() -> {
+                var o = new ByteArrayOutputStream();
+                try {
+                    ExitStatus st = executor.run(id, own, sh("sleep 0.2; hostname; echo " + id), o, o);
+                    return st.code() + ":" + o.toString(StandardCharsets.UTF_8);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (int i = 0; i < 4; i++) {
+            assertThat(runs.get(i).get(60, TimeUnit.SECONDS)).isEqualTo("0:kiln\npar-" + i + "\n");
+        }
+        assertThat(runcList()).isBlank();
     }
 
     @Test
