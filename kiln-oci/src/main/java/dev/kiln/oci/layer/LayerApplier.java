@@ -5,6 +5,8 @@ import dev.kiln.oci.ContentStore;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.fs.DeviceNodes;
 import dev.kiln.oci.fs.FileInfo;
+import dev.kiln.oci.fs.FileModes;
+import dev.kiln.oci.fs.FileTimes;
 import dev.kiln.oci.fs.Xattrs;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,10 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -98,7 +99,7 @@ public final class LayerApplier {
         private final Path root;
         private final Set<Path> written = new HashSet<>();
         private final List<Path> dirs = new ArrayList<>();
-        private final List<FileTime> dirTimes = new ArrayList<>();
+        private final List<Instant> dirTimes = new ArrayList<>();
 
         Session(Path root) {
             this.root = root;
@@ -162,20 +163,19 @@ public final class LayerApplier {
             Files.setAttribute(path, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(path, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
             if (e.type() != TarEntry.Type.SYMLINK) {
-                Files.setAttribute(path, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
+                FileModes.chmod(path, e.mode());
             }
             for (var x : e.xattrs().entrySet()) {
                 if (LayerTarEncoder.keepXattr(x.getKey())) {
                     Xattrs.set(path, x.getKey(), x.getValue());
                 }
             }
-            FileTime t = FileTime.from(e.mtimeSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            Instant t = Instant.ofEpochSecond(e.mtimeSeconds());
             if (e.type() == TarEntry.Type.DIRECTORY) {
                 dirs.add(path);
                 dirTimes.add(t);
             } else {
-                Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(t, t, null);
+                FileTimes.set(path, t);
             }
         }
 
@@ -213,8 +213,7 @@ public final class LayerApplier {
 
         void finishDirectories() throws IOException {
             for (int i = dirs.size() - 1; i >= 0; i--) {
-                Files.getFileAttributeView(dirs.get(i), BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(dirTimes.get(i), dirTimes.get(i), null);
+                FileTimes.set(dirs.get(i), dirTimes.get(i));
             }
         }
     }
