@@ -59,6 +59,7 @@ public final class Engine implements AutoCloseable {
     private final Solver solver;
     private final ImageExporter exporter;
     private final Outputs outputs;
+    private final EngineStorage storage;
 
     private Engine(EngineConfig config, Consumer<String> notices) throws IOException {
         this.config = config;
@@ -68,7 +69,7 @@ public final class Engine implements AutoCloseable {
             this.db = new StateDb(state);
             this.content = new FileContentStore(state.resolve("content"));
             this.snapshotter = new OverlaySnapshotter(state.resolve("snapshots"));
-            StateSweeper.sweep(state, snapshotter);
+            StateSweeper.sweep(state, snapshotter, config.runtime());
             this.registry = new RegistryClient(config.registryHosts(), DockerConfig.fromEnvironment());
             this.images = new ImageStore(db, content);
             LayerRecords layers = new LayerRecords(db);
@@ -77,6 +78,8 @@ public final class Engine implements AutoCloseable {
                     content, layers, engineImages);
             this.solver = new Solver(worker, new SqliteCacheStore(db), config.maxParallelExec());
             this.exporter = new ImageExporter(worker, snapshotter, layers, content);
+            this.storage = new EngineStorage(new dev.kiln.worker.gc.StateStorage(db, snapshotter, content, images,
+                    state.resolve("cachemounts")), GcPolicy.forStateDir(state));
             this.outputs = new Outputs(images, worker, content, registry);
         } catch (IOException | RuntimeException e) {
             lock.close();
@@ -110,8 +113,25 @@ public final class Engine implements AutoCloseable {
         return new EngineRegistry(registry, images, content);
     }
 
-    /** Runs one build; progress events go to {@code progress} as they happen. */
+    /** Disk usage, prune and the GC policy of this engine's state dir. */
+    public EngineStorage storage() {
+        return storage;
+    }
+
+    /**
+     * Runs one build; progress events go to {@code progress} as they happen. When the last
+     * running build ends, the GC policy is applied (see {@link GcPolicy}).
+     */
     public BuildResult build(BuildRequest req, ProgressSink progress) throws InterruptedException {
+        storage.buildStarted();
+        try {
+            return buildOnce(req, progress);
+        } finally {
+            storage.buildFinished();
+        }
+    }
+
+    private BuildResult buildOnce(BuildRequest req, ProgressSink progress) throws InterruptedException {
         Path context = req.contextDir().toAbsolutePath().normalize();
         if (!Files.isDirectory(context)) {
             throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");

@@ -16,14 +16,15 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The state dir's database, {@code kiln.db}: SQLite in WAL mode. It describes what the files
  * under the state dir mean: cache records, which snapshot holds which unpacked or built layer,
- * and the local image store's names. Every change is one transaction, so a process killed at
+ * the local image store's names, and the measured size of each committed snapshot. Every change is one transaction, so a process killed at
  * any moment leaves either the whole change or none of it.
  *
  * <p>One instance per engine; thread-safe (one connection, used under a lock). Other
  * processes on the same state dir wait on SQLite's busy timeout.
  */
 public final class StateDb implements AutoCloseable {
-    private static final int SCHEMA_VERSION = 1;
+    /** 2 added {@code snapshot_sizes} (kiln du/prune); tables are only ever added. */
+    private static final int SCHEMA_VERSION = 2;
     private final Connection conn;
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -62,7 +63,12 @@ public final class StateDb implements AutoCloseable {
                         CREATE TABLE IF NOT EXISTS images (
                           name TEXT PRIMARY KEY, digest TEXT NOT NULL, media_type TEXT NOT NULL,
                           size INTEGER NOT NULL, created INTEGER NOT NULL)""");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS snapshot_sizes (
+                          snapshot TEXT PRIMARY KEY, bytes INTEGER NOT NULL)""");
                 s.execute("INSERT OR IGNORE INTO meta (k, v) VALUES ('schema', '" + SCHEMA_VERSION + "')");
+                s.execute("UPDATE meta SET v = '" + SCHEMA_VERSION + "' WHERE k = 'schema' AND CAST(v AS INTEGER) < "
+                        + SCHEMA_VERSION);
             }
             return null;
         });
