@@ -3,7 +3,6 @@ package dev.kiln.snapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,12 +121,11 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
         return linksDir.resolve(Long.toString(record.id(), 36));
     }
 
+    /** Deletes entries of {@code l/} that are not symlinks to an existing snapshot (left by a crash). */
     private void removeDanglingLinks() {
         try (Stream<Path> links = Files.list(linksDir)) {
             for (Path link : links.toList()) {
-                if (Files.isSymbolicLink(link) && !Files.exists(link)) {
-                    Files.deleteIfExists(link);
-                } else if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.isSymbolicLink(link) || !Files.exists(link)) {
                     Files.deleteIfExists(link);
                 }
             }

@@ -36,7 +36,10 @@ public interface Snapshotter extends AutoCloseable {
     /** Turns active snapshot {@code activeKey} into committed snapshot {@code name}, atomically. */
     void commit(String name, String activeKey);
 
-    /** Removes an active or view snapshot, or a committed one that no other snapshot has as parent. */
+    /**
+     * Removes an active or view snapshot, or a committed one that no other snapshot has as parent.
+     * The caller unmounts the snapshot first; its directory is deleted.
+     */
     void remove(String key);
 
     /** Metadata of snapshot {@code key}, or empty if there is none. */
