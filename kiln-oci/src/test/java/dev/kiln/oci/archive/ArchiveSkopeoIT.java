@@ -113,4 +113,24 @@ class ArchiveSkopeoIT {
             assertThat(Files.readSymbolicLink(rootfs.resolve("bin/sh"))).isEqualTo(Path.of("busybox"));
         }
     }
+    @Test
+    void umociUnpacksTheOciLayoutAndRuncRunsIt() throws Exception {
+        Path layout = tmp.resolve("layout");
+        new OciLayoutWriter(store).writeDirectory(List.of(NamedImage.of("kiln/app:1", image.manifest())), layout);
+        Path bundle = tmp.resolve("bundle");
+        run("umoci", "unpack", "--image", layout + ":1", bundle.toString());
+        Path configFile = bundle.resolve("config.json");
+        com.fasterxml.jackson.databind.node.ObjectNode spec =
+                (com.fasterxml.jackson.databind.node.ObjectNode) ImageJson.mapper().readTree(configFile.toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode process = (com.fasterxml.jackson.databind.node.ObjectNode) spec.get("process");
+        process.put("terminal", false);
+        process.putArray("args").add("/bin/sh").add("-c").add("cat /etc/motd; echo $PATH");
+        ImageJson.mapper().writeValue(configFile.toFile(), spec);
+        String id = "kiln-oci-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        try {
+            assertThat(run("runc", "run", "-b", bundle.toString(), id)).isEqualTo("built by kiln\n/bin\n");
+        } finally {
+            new ProcessBuilder("runc", "delete", "-f", id).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 }
