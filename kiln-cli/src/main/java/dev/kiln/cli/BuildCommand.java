@@ -64,6 +64,10 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--platform", description = "Target platform (os/arch[/variant]); default: this host.")
     String platform;
 
+    @Option(names = "--max-parallelism", defaultValue = "${env:KILN_MAX_PARALLELISM:-0}",
+            description = "The most RUN steps running at once (default: $KILN_MAX_PARALLELISM, else 0 = no limit).")
+    int maxParallelism;
+
     @Option(names = "--runtime", defaultValue = "runc", description = "OCI runtime for RUN steps (runc or crun).")
     String runtime;
 
@@ -110,7 +114,10 @@ final class BuildCommand implements Callable<Integer> {
                 platform == null ? Platform.host() : Platform.parse(platform), sourceDateEpoch());
         PlainProgress display = plain;
         ProgressSink finalSink = sink;
-        try (Engine engine = Engine.open(main.engineConfig(runtime),
+        dev.kiln.engine.EngineConfig base = main.engineConfig(runtime);
+        dev.kiln.engine.EngineConfig config = new dev.kiln.engine.EngineConfig(base.stateDir(), base.runtime(), maxParallelism, base.insecureRegistries(),
+                base.registryCertsDir());
+        try (Engine engine = Engine.open(config,
                 msg -> System.err.println(msg))) {
             BuildResult result = Interruptible.run(() -> engine.build(req, finalSink));
             if (display != null) {

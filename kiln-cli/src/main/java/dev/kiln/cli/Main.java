@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
         description = "Build OCI images from Dockerfiles, without a daemon.",
         subcommands = {BuildCommand.class, ImagesCommand.class, PullCommand.class, PushCommand.class, TagCommand.class,
                 RmiCommand.class, LoadCommand.class, SaveCommand.class, LoginCommand.class, LogoutCommand.class,
+                DuCommand.class, PruneCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--root", description = "State directory (default: $KILN_ROOT, /var/lib/kiln as root, "
