@@ -78,6 +78,11 @@ final class CopyStep {
             int idx = indexOf(inputs, src);
             boolean fromContext = from == null || from.isEmpty();
             for (String s : sources) {
+                if (fromContext && sc.conv.ignored.excludes(s)) {
+                    sc.conv.checks.add("CopyIgnoredFile", "Attempting to " + keyword.charAt(0)
+                            + keyword.substring(1).toLowerCase(java.util.Locale.ROOT) + " file \"" + s
+                            + "\" that is excluded by .dockerignore", loc);
+                }
                 String path = "/" + s;
                 actions.add(new FileAction.Copy(idx, path, dest, owner, chmod, true, true, true, true,
                         false, null, excludes, parents, null, unpack && fromContext));

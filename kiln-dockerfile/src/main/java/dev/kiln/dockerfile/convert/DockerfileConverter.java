@@ -50,7 +50,11 @@ public final class DockerfileConverter {
     final DockerfileModel model;
     final ShellLex lex;
     final Map<String, String> metaArgs = new LinkedHashMap<>();
+    /** The meta args' values from their defaults alone (InvalidDefaultArgInFrom). */
+    final Map<String, String> metaDefaults = new LinkedHashMap<>();
     final Map<String, String> predefinedArgs;
+    final BuildChecks checks;
+    final IgnoreRules ignored;
     private final Map<Integer, StageState> converted = new HashMap<>();
     private final Set<Integer> inProgress = new HashSet<>();
     private Edge context;
@@ -61,6 +65,8 @@ public final class DockerfileConverter {
         this.model = InstructionParser.parse(request.dockerfileName(), request.dockerfileText());
         this.lex = new ShellLex(model.directives().escape());
         this.predefinedArgs = predefined(request.platform());
+        this.checks = new BuildChecks(model.directives().check(), request.buildArgs().get("BUILDKIT_DOCKERFILE_CHECK"));
+        this.ignored = new IgnoreRules(request.contextExcludes());
     }
 
     /** Converts a Dockerfile; errors are {@link SourceException}s naming file and line. */
@@ -78,13 +84,18 @@ public final class DockerfileConverter {
                         .expand(new ShellWordExpander(lex, Env.of(scope))).args().getFirst();
                 String value = request.buildArgs().containsKey(e.name()) ? request.buildArgs().get(e.name()) : e.defaultValue();
                 metaArgs.put(e.name(), value);
+                metaDefaults.put(e.name(), e.defaultValue());
+                checks.secretName("ARG", e.name(), arg.location());
             }
         }
         Stage target = request.target().map(t -> model.stage(t).orElseThrow(() -> new KilnException(
                 "target stage \"" + t + "\" could not be found in " + request.dockerfileName()))).orElse(model.target());
         StageState s = stage(target);
+        for (Stage other : model.stages()) {
+            new StageConverter(this, other).checkFrom();
+        }
         ImageConfig config = s.image.withCreated(request.created()).withPlatform(request.platform());
-        return new ConvertResult(builder.build(s.fs), config, model.warnings());
+        return new ConvertResult(builder.build(s.fs), config, checks.report(model.warnings()), checks.findingsAreErrors());
     }
 
     /** The LLB state of a stage, converting it (and what it needs) the first time. */

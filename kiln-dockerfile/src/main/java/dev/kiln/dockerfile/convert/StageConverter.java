@@ -24,6 +24,7 @@ import dev.kiln.dockerfile.instructions.UserInstruction;
 import dev.kiln.dockerfile.instructions.VolumeInstruction;
 import dev.kiln.dockerfile.instructions.WorkdirInstruction;
 import dev.kiln.dockerfile.shell.Env;
+import dev.kiln.dockerfile.shell.ExpansionResult;
 import dev.kiln.llb.Edge;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.FileOp;
@@ -51,6 +52,8 @@ final class StageConverter {
     final Stage stage;
     StageState state;
     Platform platform;
+    /** The expanders the instruction being dispatched used, for UndefinedVar. */
+    private final List<ShellWordExpander> expanders = new ArrayList<>();
 
     StageConverter(DockerfileConverter conv, Stage stage) {
         this.conv = conv;
@@ -68,6 +71,7 @@ final class StageConverter {
         return state;
     }
 
+    /** Expands a FROM word with the meta args; names used but not declared are UndefinedArgInFrom. */
     private String expandMeta(String word) {
         Map<String, String> env = new LinkedHashMap<>(conv.predefinedArgs);
         conv.metaArgs.forEach((k, v) -> {
@@ -76,13 +80,66 @@ final class StageConverter {
             }
         });
         try {
-            return conv.lex.processWord(word, Env.of(env));
+            ExpansionResult r = conv.lex.process(word, Env.of(env));
+            java.util.Set<String> known = new java.util.TreeSet<>(conv.metaArgs.keySet());
+            known.addAll(conv.predefinedArgs.keySet());
+            for (String name : r.unmatched()) {
+                if (!conv.metaArgs.containsKey(name)) {
+                    conv.checks.add("UndefinedArgInFrom", "FROM argument '" + name + "' is not declared"
+                            + BuildChecks.hint(name, known, ""), stage.location());
+                }
+            }
+            return r.result();
         } catch (RuntimeException e) {
             throw new SourceException(stage.location(), e.getMessage(), stage.original(), e);
         }
     }
 
+    /** InvalidDefaultArgInFrom: the base name built from the meta args' defaults alone must be an image. */
+    private void checkDefaultBase() {
+        if (!stage.baseName().contains("$")) {
+            return;
+        }
+        Map<String, String> env = new LinkedHashMap<>(conv.predefinedArgs);
+        conv.metaDefaults.forEach((k, v) -> {
+            if (v != null) {
+                env.put(k, v);
+            }
+        });
+        String expanded;
+        try {
+            expanded = conv.lex.processWord(stage.baseName(), Env.of(env));
+        } catch (RuntimeException e) {
+            expanded = "";
+        }
+        String name = expanded;
+        boolean stageName = conv.model.stages().stream().anyMatch(s -> s.matches(name));
+        if (!stageName && !IMAGE_NAME.matcher(name).matches()) {
+            conv.checks.add("InvalidDefaultArgInFrom", "Default value for ARG " + stage.baseName()
+                    + " results in empty or invalid base image name", stage.location());
+        }
+    }
+
+    /** Docker's reference grammar, loosely: [host[:port]/]path[:tag][@digest], lowercase path. */
+    private static final java.util.regex.Pattern IMAGE_NAME = java.util.regex.Pattern.compile(
+            "(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+            + "(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+:[a-fA-F0-9]{32,})?");
+
+    /** The checks of the FROM line alone, run for every stage (built or not), as BuildKit lints them all. */
+    void checkFrom() {
+        checkDefaultBase();
+        try {
+            expandMeta(stage.baseName());
+            if (stage.platformFlag() != null) {
+                expandMeta(stage.platformFlag());
+            }
+        } catch (SourceException e) {
+            // reported as an error when (if) the stage is built
+        }
+    }
+
     private void from() {
+        checkDefaultBase();
         String base = expandMeta(stage.baseName());
         platform = stage.platformFlag() == null ? conv.request.platform() : Platform.parse(expandMeta(stage.platformFlag()));
         String label = conv.stageLabel(stage);
@@ -138,8 +195,11 @@ final class StageConverter {
         return nl < 0 ? first : first.substring(0, nl) + " ...";
     }
 
+    /** An expander over the current ARG/ENV values; what it finds undefined is reported (UndefinedVar). */
     ShellWordExpander expander() {
-        return new ShellWordExpander(conv.lex, Env.of(state.expansionEnv()));
+        ShellWordExpander e = new ShellWordExpander(conv.lex, Env.of(state.expansionEnv()));
+        expanders.add(e);
+        return e;
     }
 
     /** Expands unquoted heredoc sources of COPY/ADD as BuildKit does (quotes are plain text). */
@@ -159,6 +219,18 @@ final class StageConverter {
     }
 
     private void dispatch(Instruction i) {
+        expanders.clear();
+        apply(i);
+        java.util.Set<String> undefined = new java.util.LinkedHashSet<>();
+        for (ShellWordExpander e : expanders) {
+            undefined.addAll(e.undefined());
+        }
+        undefined.removeAll(state.args.keySet());
+        undefined.removeAll(state.config().envMap().keySet());
+        conv.checks.undefinedVars(undefined, state.expansionEnv().keySet(), i.location());
+    }
+
+    private void apply(Instruction i) {
         switch (i) {
             case RunInstruction r -> new RunStep(this).convert(r.expand(expander()));
             case CopyInstruction c -> new CopyStep(this).copy(c);
@@ -249,6 +321,11 @@ final class StageConverter {
     }
 
     private void workdir(WorkdirInstruction w) {
+        if (!w.path().startsWith("/") && !state.workdirSet) {
+            conv.checks.add("WorkdirRelativePath", "Relative workdir \"" + w.path()
+                    + "\" can have unexpected results if the base image changes", w.location());
+        }
+        state.workdirSet = true;
         String path = resolvePath(w.path());
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
@@ -284,6 +361,7 @@ final class StageConverter {
         ContainerConfig c = state.config();
         for (KeyValue kv : e.env()) {
             c = c.withEnvVar(kv.key(), kv.value());
+            conv.checks.secretName("ENV", kv.key(), e.location());
         }
         state.config(c);
         history("ENV " + e.env().stream().map(kv -> kv.key() + "=" + kv.value()).collect(Collectors.joining(" ")), false);
@@ -303,6 +381,7 @@ final class StageConverter {
                 value = conv.predefinedArgs.get(x.name());
             }
             state.args.put(x.name(), value);
+            conv.checks.secretName("ARG", x.name(), a.location());
         }
     }
 
@@ -310,6 +389,15 @@ final class StageConverter {
         ContainerConfig c = state.config();
         List<String> added = new ArrayList<>();
         for (String p : e.ports()) {
+            if (p.contains(":")) {
+                conv.checks.add("ExposeInvalidFormat", "EXPOSE instruction should not define an IP address or host-port mapping, found '"
+                        + p + "'", e.location());
+            }
+            int slash = p.indexOf('/');
+            if (slash >= 0 && !p.substring(slash + 1).equals(p.substring(slash + 1).toLowerCase(java.util.Locale.ROOT))) {
+                conv.checks.add("ExposeProtoCasing", "Defined protocol '" + p.substring(slash + 1)
+                        + "' in EXPOSE instruction should be lowercase", e.location());
+            }
             for (String port : ExposedPorts.expand(p, e)) {
                 c = c.withExposedPort(port);
                 added.add(port);

@@ -20,6 +20,8 @@ final class StageState {
     final Map<String, String> args = new LinkedHashMap<>();
     final List<ImageConfig.History> addedHistory = new ArrayList<>();
     boolean cmdSetInStage;
+    /** A WORKDIR was set in this stage (WorkdirRelativePath only flags the first, relative one). */
+    boolean workdirSet;
     final String label;
     int totalSteps;
     int step = 1;
