@@ -104,33 +104,45 @@ final class ImagePuller {
             return false;
         }
         requireSha256(ref, digest);
-        for (int attempt = 1; ; attempt++) {
-            try (RegistryResponse r = open(ref, digest, listener);
-                    ContentStore.Writer w = store.writer()) {
-                MessageDigest md = Digest.newSha256();
-                copy(r.body(), w.stream(), md, blob, listener);
-                Digest actual = Digest.fromSha256(md.digest());
-                if (!actual.equals(digest)) {
-                    throw new DigestMismatchException(ref.registry(), ref.name() + " blob", digest, actual);
+        ContentStore.Writer w = null;
+        MessageDigest md = null;
+        try {
+            for (int attempt = 1; ; attempt++) {
+                if (w == null) {
+                    w = store.writer();
+                    md = Digest.newSha256();
                 }
-                if (w.written() != blob.size()) {
-                    throw new RegistryException(ref.registry(), ref.name() + " blob " + digest + ": size mismatch: expected "
-                            + blob.size() + " bytes, got " + w.written());
-                }
-                w.commit(Optional.of(digest));
-                break;
-            } catch (IOException e) {
-                if (!retry.canRetry(attempt)) {
-                    throw new RegistryException(ref.registry(), ref.name() + ": download of blob " + digest + " failed after "
-                            + attempt + " tries: " + e.getMessage(), e);
-                }
-                try {
-                    Thread.sleep(retry.backoff(attempt, Optional.empty()));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new RegistryException(ref.registry(), "interrupted while downloading " + digest, ie);
+                long have = w.written();
+                try (RegistryResponse r = open(ref, digest, have, listener)) {
+                    if (have > 0 && r.status() == 200) {
+                        // the registry ignored the Range header: start over
+                        w.close();
+                        w = store.writer();
+                        md = Digest.newSha256();
+                    }
+                    copy(r.body(), w.stream(), md, blob, w.written(), listener);
+                    break;
+                } catch (IOException e) {
+                    if (!retry.canRetry(attempt)) {
+                        throw new RegistryException(ref.registry(), ref.name() + ": download of blob " + digest
+                                + " failed after " + attempt + " tries: " + e.getMessage(), e);
+                    }
+                    sleep(ref, retry.backoff(attempt, Optional.empty()));
                 }
             }
+            Digest actual = Digest.fromSha256(md.digest());
+            if (!actual.equals(digest)) {
+                throw new DigestMismatchException(ref.registry(), ref.name() + " blob", digest, actual);
+            }
+            if (w.written() != blob.size()) {
+                throw new RegistryException(ref.registry(), ref.name() + " blob " + digest + ": size mismatch: expected "
+                        + blob.size() + " bytes, got " + w.written());
+            }
+            w.commit(Optional.of(digest));
+        } catch (IOException e) {
+            throw new RegistryException(ref.registry(), ref.name() + ": cannot store blob " + digest + ": " + e.getMessage(), e);
+        } finally {
+            closeQuietly(w);
         }
         sources.record(ref.registry(), ref.repository(), digest);
         listener.finished(blob, TransferListener.Direction.PULL, TransferListener.Outcome.TRANSFERRED);
@@ -142,7 +154,7 @@ final class ImagePuller {
         Digest digest = blob.digestValue();
         requireSha256(ref, digest);
         for (int attempt = 1; ; attempt++) {
-            try (RegistryResponse r = open(ref, digest, observer); InputStream in = r.body()) {
+            try (RegistryResponse r = open(ref, digest, 0, observer); InputStream in = r.body()) {
                 byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, blob.size() + 1));
                 Digest actual = Digest.sha256(bytes);
                 if (!actual.equals(digest)) {
@@ -166,11 +178,15 @@ final class ImagePuller {
         }
     }
 
-    private RegistryResponse open(ImageReference ref, Digest digest, RequestObserver observer) {
+    /** GETs a blob, from byte {@code from} on when that is not 0 (a resumed download). */
+    private RegistryResponse open(ImageReference ref, Digest digest, long from, RequestObserver observer) {
         RegistryRequest get = RegistryRequest.of("GET", ref.registry(), RegistryPaths.blob(ref.repository(), digest),
                 List.of(RegistryPaths.pullScope(ref.repository())));
+        if (from > 0) {
+            get = get.header("Range", "bytes=" + from + "-");
+        }
         RegistryResponse r = transport.send(get, observer);
-        if (r.status() != 200) {
+        if (r.status() != 200 && !(from > 0 && r.status() == 206)) {
             String detail = r.errorDetail();
             throw new RegistryException(ref.registry(), ref.name() + ": blob " + digest + " "
                     + (r.status() == 404 ? "not found: blob unknown" : "answered " + r.status())
@@ -179,11 +195,30 @@ final class ImagePuller {
         return r;
     }
 
-    private static void copy(InputStream in, OutputStream out, MessageDigest md, Descriptor blob,
+    private static void sleep(ImageReference ref, java.time.Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(ref.registry(), "interrupted while downloading from " + ref.registry(), ie);
+        }
+    }
+
+    private static void closeQuietly(ContentStore.Writer w) {
+        if (w != null) {
+            try {
+                w.close();
+            } catch (IOException ignored) {
+                // an uncommitted temp file; the store removes leftovers on open
+            }
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, MessageDigest md, Descriptor blob, long start,
             TransferListener listener) throws IOException {
         byte[] buf = new byte[128 * 1024];
-        long total = 0;
-        long reported = 0;
+        long total = start;
+        long reported = start;
         for (int n; (n = in.read(buf)) > 0; ) {
             out.write(buf, 0, n);
             md.update(buf, 0, n);

@@ -15,6 +15,8 @@ import java.util.Set;
  *       {@code registry-1.docker.io}, every other registry to itself.</li>
  *   <li><b>Insecure hosts</b> (marked by the user): HTTPS without certificate verification,
  *       falling back to plain HTTP when the server does not speak TLS.</li>
+ *   <li><b>Plain-HTTP hosts</b> (marked by the user, like BuildKit's {@code http = true}):
+ *       always plain HTTP, without trying TLS first.</li>
  *   <li><b>Loopback hosts</b> ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}): as docker
  *       does, HTTPS is tried first and plain HTTP is used when the TLS handshake fails for
  *       any reason but an untrusted certificate; unlike docker, a certificate that is
@@ -35,11 +37,13 @@ public final class RegistryHosts {
 
     private final Path certsDir;
     private final Set<String> insecure;
+    private final Set<String> plainHttp;
     private final Map<String, List<String>> mirrors;
 
     private RegistryHosts(Builder b) {
         this.certsDir = b.certsDir;
         this.insecure = Set.copyOf(b.insecure);
+        this.plainHttp = Set.copyOf(b.plainHttp);
         this.mirrors = Map.copyOf(b.mirrors);
     }
 
@@ -62,9 +66,14 @@ public final class RegistryHosts {
         return insecure.contains(host) || insecure.contains(hostWithoutPort(host));
     }
 
-    /** Whether plain HTTP may be used for the host: insecure or loopback. */
+    /** Whether plain HTTP may be used for the host: marked plain-HTTP, insecure, or loopback. */
     public boolean allowsPlainHttp(String host) {
-        return isInsecure(host) || isLoopback(host);
+        return usesPlainHttp(host) || isInsecure(host) || isLoopback(host);
+    }
+
+    /** Whether the user said the host speaks plain HTTP only (no TLS attempt at all). */
+    public boolean usesPlainHttp(String host) {
+        return plainHttp.contains(host) || plainHttp.contains(hostWithoutPort(host));
     }
 
     /** Pull mirrors of a registry, in the order to try them; empty when none. */
@@ -107,6 +116,7 @@ public final class RegistryHosts {
     public static final class Builder {
         private Path certsDir = DEFAULT_CERTS_DIR;
         private final Set<String> insecure = new HashSet<>();
+        private final Set<String> plainHttp = new HashSet<>();
         private final Map<String, List<String>> mirrors = new HashMap<>();
 
         private Builder() {}
@@ -120,6 +130,12 @@ public final class RegistryHosts {
         /** Marks a host ({@code host} or {@code host:port}) insecure. */
         public Builder insecure(String host) {
             insecure.add(host);
+            return this;
+        }
+
+        /** Marks a host ({@code host} or {@code host:port}) as plain HTTP only. */
+        public Builder plainHttp(String host) {
+            plainHttp.add(host);
             return this;
         }
 

@@ -168,6 +168,9 @@ public final class RegistryTransport {
      * with a clear TLS error rather than silently going unencrypted.
      */
     private String scheme(String apiHost) {
+        if (hosts.usesPlainHttp(apiHost)) {
+            return "http";
+        }
         if (!hosts.allowsPlainHttp(apiHost)) {
             return "https";
         }
