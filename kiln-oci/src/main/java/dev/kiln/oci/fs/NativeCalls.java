@@ -21,6 +21,7 @@ import java.nio.file.Path;
  * <p>Package-private; each concern ({@link Xattrs}, {@link DeviceNodes}) owns its handles as
  * static constants built once with {@link #downcall}.
  */
+@SuppressWarnings("restricted")
 final class NativeCalls {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();

@@ -42,6 +42,7 @@ final class KeySetJson {
     /** Reads the keys of an object (values ignored) into a sorted set; null stays null. */
     static final class Reader extends JsonDeserializer<Set<String>> {
         @Override
+        @SuppressWarnings("unchecked")
         public Set<String> deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             if (p.currentToken() != JsonToken.START_OBJECT) {
                 return (Set<String>) ctxt.handleUnexpectedToken(Set.class, p);

@@ -113,6 +113,7 @@ class ArchiveSkopeoIT {
             assertThat(Files.readSymbolicLink(rootfs.resolve("bin/sh"))).isEqualTo(Path.of("busybox"));
         }
     }
+
     @Test
     void umociUnpacksTheOciLayoutAndRuncRunsIt() throws Exception {
         Path layout = tmp.resolve("layout");

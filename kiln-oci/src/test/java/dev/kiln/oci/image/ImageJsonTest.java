@@ -118,6 +118,14 @@ class ImageJsonTest {
     }
 
     @Test
+    void emptyLabelValuesAndEmptyEnvValuesAreKept() throws IOException {
+        ContainerConfig c = ContainerConfig.EMPTY.withLabel("empty", "").withEnvVar("EMPTY", "");
+        String json = new String(ImageJson.write(c), StandardCharsets.UTF_8);
+        assertThat(json).isEqualTo("{\"Env\":[\"EMPTY=\"],\"Labels\":{\"empty\":\"\"}}");
+        assertThat(ImageJson.read(json.getBytes(StandardCharsets.UTF_8), ContainerConfig.class)).isEqualTo(c);
+    }
+
+    @Test
     void ociManifestRoundTripsByteForByte() throws IOException {
         String canonical = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
