@@ -80,6 +80,9 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--metadata-file", description = "Write the build's result (digest, names, pushed refs) as JSON here.")
     Path metadataFile;
 
+    @Option(names = "--check", description = "Run only the build checks; exit 1 when there is a finding.")
+    boolean check;
+
     @Override
     public Integer call() throws Exception {
         ProgressSink sink;
@@ -119,6 +122,13 @@ final class BuildCommand implements Callable<Integer> {
                 base.registryCertsDir());
         try (Engine engine = Engine.open(config,
                 msg -> System.err.println(msg))) {
+            if (check) {
+                var found = engine.check(req);
+                found.forEach(w -> System.err.println("WARNING: " + w));
+                System.err.println("Check complete, " + (found.isEmpty() ? "no warnings found." : found.size()
+                        + (found.size() == 1 ? " warning has" : " warnings have") + " been found!"));
+                return found.isEmpty() ? 0 : 1;
+            }
             BuildResult result = Interruptible.run(() -> engine.build(req, finalSink));
             if (display != null) {
                 display.finish();

@@ -133,6 +133,35 @@ public final class Engine implements AutoCloseable {
 
     private BuildResult buildOnce(BuildRequest req, ProgressSink progress) throws InterruptedException {
         Path context = req.contextDir().toAbsolutePath().normalize();
+        ConvertResult converted = convert(req, context);
+        List<String> warnings = new ArrayList<>();
+        for (Warning w : converted.warnings()) {
+            warnings.add(w.toString());
+            progress.accept(new ProgressEvent.Warning("", w.toString(), Instant.now()));
+        }
+        converted.checkFailure().ifPresent(msg -> {
+            throw new KilnException(msg);
+        });
+        String jobId = UUID.randomUUID().toString().substring(0, 13);
+        LocalSession session = new LocalSession(jobId, Map.of("context", context), Map.of(), DockerConfig.fromEnvironment());
+        JobContext job = new JobContext(jobId, session, progress, v -> v.meta().ignoreCache());
+        try {
+            Result root = solver.solve(converted.definition(), job);
+            return export(req, converted, root, progress, warnings);
+        } finally {
+            worker.releaseJob(jobId);
+        }
+    }
+
+    /**
+     * {@code kiln build --check}: converts the Dockerfile (resolving base images) and returns the
+     * build checks' findings without running any step.
+     */
+    public List<Warning> check(BuildRequest req) {
+        return convert(req, req.contextDir().toAbsolutePath().normalize()).warnings();
+    }
+
+    private ConvertResult convert(BuildRequest req, Path context) {
         if (!Files.isDirectory(context)) {
             throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
         }
@@ -147,23 +176,9 @@ public final class Engine implements AutoCloseable {
         }
         Instant created = req.sourceDateEpoch().orElse(Instant.now());
         List<String> excludes = ContextIgnores.read(context, dockerfile);
-        ConvertResult converted = DockerfileConverter.convert(new ConvertRequest(dockerfile.getFileName().toString(), text,
+        return DockerfileConverter.convert(new ConvertRequest(dockerfile.getFileName().toString(), text,
                 req.buildArgs(), req.target(), req.platform(), excludes, req.buildContexts(), req.noCache(),
                 req.noCacheFilter(), created), engineImages);
-        List<String> warnings = new ArrayList<>();
-        for (Warning w : converted.warnings()) {
-            warnings.add(w.toString());
-            progress.accept(new ProgressEvent.Warning("", w.toString(), Instant.now()));
-        }
-        String jobId = UUID.randomUUID().toString().substring(0, 13);
-        LocalSession session = new LocalSession(jobId, Map.of("context", context), Map.of(), DockerConfig.fromEnvironment());
-        JobContext job = new JobContext(jobId, session, progress, v -> v.meta().ignoreCache());
-        try {
-            Result root = solver.solve(converted.definition(), job);
-            return export(req, converted, root, progress, warnings);
-        } finally {
-            worker.releaseJob(jobId);
-        }
     }
 
     private BuildResult export(BuildRequest req, ConvertResult converted, Result root, ProgressSink progress,
