@@ -75,6 +75,11 @@ final class CopyAction {
         }
         FileMeta meta = FileMeta.read(src);
         String dest = copy.dest();
+        if (copy.unpackArchive() && meta.type() == FileMeta.Type.FILE && ArchiveExtractor.isArchive(src)) {
+            ensureDir(dest);
+            ArchiveExtractor.extract(src, destRoot, dest, copy.chown() == null ? null : owner);
+            return;
+        }
         boolean destIsDirHint = dest.endsWith("/") || multiple;
         if (meta.type() == FileMeta.Type.DIRECTORY && copy.dirContentsOnly()) {
             Path target = ensureDir(dest);
