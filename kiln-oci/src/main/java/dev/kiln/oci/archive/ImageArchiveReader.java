@@ -1,6 +1,8 @@
 package dev.kiln.oci.archive;
 
+import dev.kiln.common.KilnException;
 import dev.kiln.oci.ContentStore;
+import dev.kiln.oci.ImageReference;
 import dev.kiln.oci.layer.Compression;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -59,7 +61,12 @@ public final class ImageArchiveReader {
         return load(archive, Optional.empty());
     }
 
-    /** Imports the images of the archive; for an OCI layout, {@code selector} may pick one by tag or digest. */
+    /**
+     * Imports the images of the archive that {@code selector} picks (a tag or full name, or a
+     * manifest digest; all when empty). A docker archive's blobs are stored whatever the selector.
+     *
+     * @throws dev.kiln.common.KilnException when the selector matches nothing
+     */
     public Loaded load(Path archive, Optional<String> selector) throws IOException {
         if (Files.isDirectory(archive)) {
             return loadPlain(archive, selector);
@@ -82,12 +89,34 @@ public final class ImageArchiveReader {
         }
     }
 
+    /** The images a selector (a name or a manifest digest) picks out of a docker archive's images. */
+    private static List<NamedImage> select(List<NamedImage> images, Optional<String> selector) {
+        if (selector.isEmpty()) {
+            return images;
+        }
+        String want = selector.get();
+        String normalised;
+        try {
+            normalised = want.startsWith("sha256:") ? want : ImageReference.parse(want).toString();
+        } catch (IllegalArgumentException e) {
+            normalised = want;
+        }
+        String match = normalised;
+        List<NamedImage> picked = images.stream()
+                .filter(i -> i.manifest().digest().equals(want) || i.name().map(match::equals).orElse(false))
+                .toList();
+        if (picked.isEmpty()) {
+            throw new KilnException("no image " + want + " in the docker archive");
+        }
+        return picked;
+    }
+
     private Loaded loadPlain(Path archive, Optional<String> selector) throws IOException {
         try (ArchiveFiles files = ArchiveFiles.open(archive)) {
             Format format = detect(files, archive);
             return switch (format) {
                 case OCI_LAYOUT -> new Loaded(format, new OciLayoutReader(store).read(files, selector));
-                case DOCKER_ARCHIVE -> new Loaded(format, new DockerArchiveReader(store).read(files));
+                case DOCKER_ARCHIVE -> new Loaded(format, select(new DockerArchiveReader(store).read(files), selector));
             };
         }
     }

@@ -44,20 +44,34 @@ public final class LayerApplier {
 
     private final Mode mode;
     private final String opaqueXattr;
+    private final boolean restoreOwners;
 
+    /** An applier that restores owners and marks opaque dirs with {@code trusted.overlay.opaque}. */
     public LayerApplier(Mode mode) {
-        this(mode, "trusted.overlay.opaque");
+        this(mode, "trusted.overlay.opaque", true);
     }
 
-    /** For OVERLAY_DIFF in a user namespace, pass {@code user.overlay.opaque}. */
+    /** An applier that restores owners and marks opaque dirs with the given xattr name. */
     public LayerApplier(Mode mode, String opaqueXattr) {
+        this(mode, opaqueXattr, true);
+    }
+
+    /**
+     * @param opaqueXattr for OVERLAY_DIFF in a user namespace, {@code user.overlay.opaque}
+     * @param restoreOwners false to leave every path owned by the caller (rootless, without a
+     *     user namespace that maps the layer's ids)
+     */
+    public LayerApplier(Mode mode, String opaqueXattr, boolean restoreOwners) {
         this.mode = mode;
         this.opaqueXattr = opaqueXattr;
+        this.restoreOwners = restoreOwners;
     }
 
     /**
      * Applies a blob from the store, checking the blob against its descriptor and the tar against
-     * {@code expectedDiffId} when given. Returns the diffID of the layer.
+     * {@code expectedDiffId} when given. Returns the diffID of the layer. The checks complete only
+     * once the whole blob has been read, so on an {@link IOException} the target holds part of
+     * the layer and the caller discards it.
      */
     public Digest apply(ContentStore store, Descriptor layer, Path target, Optional<Digest> expectedDiffId)
             throws IOException {
@@ -160,8 +174,10 @@ public final class LayerApplier {
         }
 
         private void setMetadata(Path path, TarEntry e) throws IOException {
-            Files.setAttribute(path, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(path, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
+            if (restoreOwners) {
+                Files.setAttribute(path, "unix:uid", (int) e.uid(), LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(path, "unix:gid", (int) e.gid(), LinkOption.NOFOLLOW_LINKS);
+            }
             if (e.type() != TarEntry.Type.SYMLINK) {
                 FileModes.chmod(path, e.mode());
             }

@@ -112,6 +112,21 @@ class ArchiveRoundTripTest {
     }
 
     @Test
+    void aSelectorPicksOneImageOfEitherFormat() throws IOException {
+        Path docker = tmp.resolve("docker.tar");
+        new DockerArchiveWriter(store, AMD64).write(named(), docker);
+        Path oci = tmp.resolve("oci.tar");
+        new OciLayoutWriter(store).writeTar(named(), oci);
+        FileContentStore other = new FileContentStore(tmp.resolve("other"));
+        ImageArchiveReader reader = new ImageArchiveReader(other);
+        for (Path archive : List.of(docker, oci)) {
+            assertThat(reader.load(archive, Optional.of("app:2")).images()).extracting(i -> i.name().orElseThrow())
+                    .as(archive.toString()).containsExactly("docker.io/library/app:2");
+            assertThatThrownBy(() -> reader.load(archive, Optional.of("nope:9"))).isInstanceOf(KilnException.class);
+        }
+    }
+
+    @Test
     void compressedArchivesLoadToo() throws IOException {
         Path tar = tmp.resolve("docker.tar");
         new DockerArchiveWriter(store, AMD64).write(named(), tar);
