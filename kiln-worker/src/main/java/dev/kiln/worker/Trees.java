@@ -73,6 +73,18 @@ final class Trees {
         return new ActiveTree(key, dir);
     }
 
+    /** The diff dirs of a snapshot's parents, nearest first. */
+    private List<Path> lowerDiffDirs(String key) {
+        List<Path> out = new java.util.ArrayList<>();
+        Optional<String> cur = snapshotter.stat(key).flatMap(dev.kiln.snapshot.Info::parent);
+        while (cur.isPresent()) {
+            String name = cur.get();
+            out.add(snapshotter.diffDir(name));
+            cur = snapshotter.stat(name).flatMap(dev.kiln.snapshot.Info::parent);
+        }
+        return out;
+    }
+
     private void cleanupQuietly(String key, Path dir, boolean mounted) {
         if (mounted) {
             try {
@@ -151,10 +163,18 @@ final class Trees {
             return snapshotter.diffDir(key);
         }
 
-        /** Unmounts and commits; returns the committed snapshot's result. */
+        /**
+         * Unmounts, drops directories overlayfs copied up without a change
+         * ({@link CopyUpPruner}), and commits; returns the committed snapshot's result.
+         */
         Result commit() {
             mounter.unmount(dir);
             mounted = false;
+            try {
+                CopyUpPruner.prune(snapshotter.diffDir(key), lowerDiffDirs(key));
+            } catch (IOException e) {
+                throw new KilnException("cannot finish snapshot " + key + ": " + e.getMessage(), e);
+            }
             String name = "s-" + UUID.randomUUID();
             snapshotter.commit(name, key);
             done = true;

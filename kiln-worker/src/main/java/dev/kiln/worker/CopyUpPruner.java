@@ -1,0 +1,75 @@
+package dev.kiln.worker;
+
+import dev.kiln.snapshot.OverlayMarkers;
+import dev.kiln.worker.fs.FileMeta;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Removes directories that overlayfs copied up without a change from a finished step's upper
+ * dir, as BuildKit's overlay differ ignores them. A RUN step makes the runtime create mount
+ * stubs such as {@code /etc/hosts}; removing the stub afterwards leaves {@code /etc} copied
+ * up, empty, with the lower directory's mode, owner and time. Without this every RUN layer
+ * would carry an {@code /etc} entry.
+ *
+ * <p>A directory is pruned only when it is empty in the upper dir (after pruning below it),
+ * is not opaque, and the nearest lower layer that has the path holds a directory with the
+ * same mode, owner and modification time.
+ */
+final class CopyUpPruner {
+    private CopyUpPruner() {}
+
+    /** Prunes {@code upper}; {@code lowers} are the parent snapshots' diff dirs, nearest first. */
+    static void prune(Path upper, List<Path> lowers) throws IOException {
+        if (lowers.isEmpty()) {
+            return;
+        }
+        List<Path> children;
+        try (var s = Files.list(upper)) {
+            children = s.toList();
+        }
+        for (Path c : children) {
+            if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+                pruneDir(c, upper.relativize(c).toString(), lowers);
+            }
+        }
+    }
+
+    /** Returns whether {@code dir} was removed. */
+    private static boolean pruneDir(Path dir, String rel, List<Path> lowers) throws IOException {
+        List<Path> children;
+        try (var s = Files.list(dir)) {
+            children = s.toList();
+        }
+        boolean empty = true;
+        for (Path c : children) {
+            boolean removed = Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)
+                    && pruneDir(c, rel + "/" + c.getFileName(), lowers);
+            empty &= removed;
+        }
+        if (!empty || OverlayMarkers.isOpaque(dir)) {
+            return false;
+        }
+        FileMeta mine = FileMeta.read(dir);
+        for (Path lower : lowers) {
+            Path candidate = lower.resolve(rel);
+            if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            if (!Files.isDirectory(candidate, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            FileMeta theirs = FileMeta.read(candidate);
+            if (mine.mode() == theirs.mode() && mine.uid() == theirs.uid() && mine.gid() == theirs.gid()
+                    && mine.mtime().equals(theirs.mtime())) {
+                Files.delete(dir);
+                return true;
+            }
+            return false;
+        }
+        return false;
+    }
+}
