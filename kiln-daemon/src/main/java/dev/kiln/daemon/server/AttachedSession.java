@@ -1,0 +1,220 @@
+package dev.kiln.daemon.server;
+
+import dev.kiln.daemon.api.ClientMessage;
+import dev.kiln.daemon.api.CredentialsQuery;
+import dev.kiln.daemon.api.DaemonMessage;
+import dev.kiln.daemon.api.FileData;
+import dev.kiln.daemon.api.ListFiles;
+import dev.kiln.daemon.api.SecretQuery;
+import dev.kiln.daemon.api.SendFiles;
+import dev.kiln.daemon.context.FileEntry;
+import dev.kiln.daemon.context.FileSource;
+import dev.kiln.session.credentials.Credentials;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The daemon's end of one client's Session stream: it asks the client questions (list a
+ * directory, send files, a secret, registry credentials) and routes each answer to the build
+ * thread that asked, by request id. Lives from the client's Hello until the stream ends;
+ * once it ended every pending and later question fails with an IOException. Thread-safe.
+ */
+public final class AttachedSession {
+    private static final Object END = new Object();
+    private final String id;
+    private final StreamObserver<DaemonMessage> out;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, CompletableFuture<Object>> answers = new ConcurrentHashMap<>();
+    private final Map<Long, List<FileEntry>> listings = new ConcurrentHashMap<>();
+    private final Map<Long, BlockingQueue<Object>> transfers = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile String closeReason;
+
+    AttachedSession(String id, StreamObserver<DaemonMessage> out) {
+        this.id = id;
+        this.out = out;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    /** Completes when the stream ended (the client left or the daemon closed it). */
+    public CompletableFuture<Void> closedFuture() {
+        return closed;
+    }
+
+    /** Asks the client for the listing of {@code dir}, after its ignore rules. */
+    public List<FileEntry> listFiles(String dir) throws IOException, InterruptedException {
+        long rid = ids.incrementAndGet();
+        listings.put(rid, new ArrayList<>());
+        try {
+            await(rid, DaemonMessage.newBuilder().setListFiles(ListFiles.newBuilder().setRequestId(rid).setDir(dir)).build());
+            return listings.get(rid);
+        } finally {
+            listings.remove(rid);
+        }
+    }
+
+    /** A {@link FileSource} that asks the client for files of {@code dir}. */
+    public FileSource files(String dir) {
+        return (paths, sink) -> {
+            long rid = ids.incrementAndGet();
+            BlockingQueue<Object> q = new ArrayBlockingQueue<>(64);
+            transfers.put(rid, q);
+            try {
+                send(DaemonMessage.newBuilder().setSendFiles(SendFiles.newBuilder().setRequestId(rid).setDir(dir)
+                        .addAllPaths(paths)).build());
+                while (true) {
+                    Object o = q.poll(1, TimeUnit.SECONDS);
+                    if (o == null) {
+                        if (isClosed()) {
+                            throw new IOException("the client went away: " + closeReason);
+                        }
+                        continue;
+                    }
+                    if (o == END) {
+                        return;
+                    }
+                    if (o instanceof String failure) {
+                        throw new IOException("the client could not send files: " + failure);
+                    }
+                    FileData d = (FileData) o;
+                    if (d.getDone()) {
+                        return;
+                    }
+                    byte[] bytes = d.getChunk().toByteArray();
+                    sink.chunk(d.getPath(), bytes, 0, bytes.length, d.getEof());
+                }
+            } finally {
+                transfers.remove(rid);
+            }
+        };
+    }
+
+    /** Asks the client for a secret. */
+    public Optional<byte[]> secret(String secretId) throws IOException, InterruptedException {
+        long rid = ids.incrementAndGet();
+        Object a = await(rid, DaemonMessage.newBuilder().setSecret(SecretQuery.newBuilder().setRequestId(rid).setId(secretId))
+                .build());
+        var r = (dev.kiln.daemon.api.SecretReply) a;
+        return r.getFound() ? Optional.of(r.getValue().toByteArray()) : Optional.empty();
+    }
+
+    /** Asks the client for its credentials for a registry host. */
+    public Optional<Credentials> credentials(String host) throws IOException, InterruptedException {
+        long rid = ids.incrementAndGet();
+        Object a = await(rid, DaemonMessage.newBuilder().setCredentials(CredentialsQuery.newBuilder().setRequestId(rid)
+                .setHost(host)).build());
+        var r = (dev.kiln.daemon.api.CredentialsReply) a;
+        return r.getFound() ? Optional.of(new Credentials(r.getUsername(), r.getSecret(), r.getIdentityToken()))
+                : Optional.empty();
+    }
+
+    private Object await(long rid, DaemonMessage question) throws IOException, InterruptedException {
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        answers.put(rid, f);
+        try {
+            send(question);
+            Object a = f.get();
+            if (a instanceof String failure) {
+                throw new IOException(failure);
+            }
+            return a;
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } finally {
+            answers.remove(rid);
+        }
+    }
+
+    private void send(DaemonMessage m) throws IOException {
+        synchronized (out) {
+            if (isClosed()) {
+                throw new IOException("the client went away: " + closeReason);
+            }
+            out.onNext(m);
+        }
+    }
+
+    /** Routes one message from the client. Called by gRPC, one message at a time. */
+    void receive(ClientMessage m) {
+        switch (m.getMsgCase()) {
+            case FILES -> {
+                long rid = m.getFiles().getRequestId();
+                List<FileEntry> l = listings.get(rid);
+                if (l == null) {
+                    return;
+                }
+                try {
+                    for (var s : m.getFiles().getFilesList()) {
+                        l.add(FileEntry.fromProto(s));
+                    }
+                } catch (IllegalArgumentException e) {
+                    complete(rid, "bad listing: " + e.getMessage());
+                    return;
+                }
+                if (m.getFiles().getLast()) {
+                    complete(rid, Boolean.TRUE);
+                }
+            }
+            case DATA -> offer(m.getData().getRequestId(), m.getData());
+            case SECRET -> complete(m.getSecret().getRequestId(), m.getSecret());
+            case CREDENTIALS -> complete(m.getCredentials().getRequestId(), m.getCredentials());
+            case FAILURE -> {
+                long rid = m.getFailure().getRequestId();
+                complete(rid, m.getFailure().getMessage());
+                offer(rid, m.getFailure().getMessage());
+            }
+            default -> { }
+        }
+    }
+
+    private void complete(long rid, Object answer) {
+        CompletableFuture<Object> f = answers.get(rid);
+        if (f != null) {
+            f.complete(answer);
+        }
+    }
+
+    /** Hands a chunk to the waiting build thread, waiting while its queue is full (flow control). */
+    private void offer(long rid, Object item) {
+        BlockingQueue<Object> q = transfers.get(rid);
+        try {
+            while (q != null && !q.offer(item, 200, TimeUnit.MILLISECONDS)) {
+                q = transfers.get(rid);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Ends the session: fails what is pending. */
+    void close(String reason) {
+        synchronized (out) {
+            closeReason = reason;
+            closed.complete(null);
+        }
+        for (CompletableFuture<Object> f : answers.values()) {
+            f.complete("the client went away: " + reason);
+        }
+        for (BlockingQueue<Object> q : transfers.values()) {
+            q.offer("the client went away: " + reason);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.kiln.daemon.server;
+
+import dev.kiln.common.KilnException;
+import dev.kiln.common.Platform;
+import dev.kiln.common.progress.ProgressEvent;
+import dev.kiln.daemon.ByteSizes;
+import dev.kiln.daemon.api.DockerfileFrontend;
+import dev.kiln.daemon.api.SolveRequest;
+import dev.kiln.daemon.context.ContextCopy;
+import dev.kiln.daemon.context.ContextStore;
+import dev.kiln.daemon.context.FileEntry;
+import dev.kiln.engine.BuildRequest;
+import dev.kiln.engine.BuildResult;
+import dev.kiln.engine.Engine;
+import dev.kiln.export.OutputSpec;
+import dev.kiln.oci.ImageReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One Dockerfile build run by the daemon for a client: it brings the daemon's copy of the
+ * client's context up to date over the session (only new or changed files travel, shown as
+ * {@code transferring context: SIZE}), writes the client's Dockerfile beside it and runs the
+ * engine on the copy. Runs on its own thread; interrupting that thread cancels the build.
+ */
+final class DaemonBuild {
+    static final String CONTEXT_VERTEX = "kilnd:context";
+    private final Engine engine;
+    private final ContextStore contexts;
+
+    DaemonBuild(Engine engine, ContextStore contexts) {
+        this.engine = engine;
+        this.contexts = contexts;
+    }
+
+    BuildResult run(SolveRequest req, AttachedSession session, BuildTrace trace) throws InterruptedException, IOException {
+        DockerfileFrontend df = req.getDockerfile();
+        String key = df.getContextKey().isEmpty() ? "session:" + session.id() : df.getContextKey();
+        ContextCopy copy = contexts.copy(key);
+        var lock = copy.lock();
+        transfer(copy, session, trace);
+        // transfer() returns holding the read lock: the tree stays as synced while the build reads it
+        Path extras = null;
+        try {
+            extras = Files.createDirectories(copy.extras().resolve(safeName(req.getRef())));
+            String name = df.getDockerfileName().isEmpty() ? "Dockerfile" : df.getDockerfileName();
+            if (!FileEntry.safe(name) || name.contains("/")) {
+                throw new KilnException("invalid Dockerfile name \"" + name + "\"");
+            }
+            Path dockerfile = extras.resolve(name);
+            Files.write(dockerfile, df.getDockerfile().toByteArray());
+            if (df.hasDockerfileIgnore()) {
+                Files.write(extras.resolve(name + ".dockerignore"), df.getDockerfileIgnore().toByteArray());
+            }
+            BuildRequest br = new BuildRequest(copy.tree(), dockerfile, df.getBuildArgsMap(),
+                    df.getTarget().isEmpty() ? Optional.empty() : Optional.of(df.getTarget()),
+                    req.getTagsList().stream().map(DaemonBuild::reference).toList(),
+                    req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
+                    df.getNoCache(), java.util.Set.copyOf(df.getNoCacheFilterList()), df.getBuildContextsMap(),
+                    df.getPlatform().isEmpty() ? Platform.host() : Platform.parse(df.getPlatform()),
+                    df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty());
+            return engine.build(br, trace);
+        } finally {
+            lock.readLock().unlock();
+            if (extras != null) {
+                deleteQuietly(extras);
+            }
+        }
+    }
+
+    /** Syncs the copy with the client's listing; returns holding the copy's read lock. */
+    private static void transfer(ContextCopy copy, AttachedSession session, BuildTrace trace)
+            throws IOException, InterruptedException {
+        Instant start = Instant.now();
+        String name = "[internal] load build context";
+        trace.accept(new ProgressEvent.Started(CONTEXT_VERTEX, name, start));
+        var lock = copy.lock();
+        long bytes = 0;
+        try {
+            List<FileEntry> listing = session.listFiles("context");
+            lock.readLock().lockInterruptibly();
+            if (!copy.matches(listing)) {
+                lock.readLock().unlock();
+                lock.writeLock().lockInterruptibly();
+                try {
+                    bytes = copy.sync(listing, session.files("context"));
+                    lock.readLock().lock();
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            while (lock.getReadHoldCount() > 0) {
+                lock.readLock().unlock();
+            }
+            trace.accept(new ProgressEvent.Completed(CONTEXT_VERTEX, name, start, Instant.now(), String.valueOf(e.getMessage())));
+            if (e instanceof IOException || e instanceof IllegalArgumentException) {
+                throw new KilnException("transferring the build context failed: " + e.getMessage(), e);
+            }
+            throw e;
+        }
+        trace.accept(new ProgressEvent.Status(CONTEXT_VERTEX, "transfer", "transferring context: " + ByteSizes.format(bytes),
+                bytes, bytes, true, Instant.now()));
+        trace.accept(new ProgressEvent.Completed(CONTEXT_VERTEX, name, start, Instant.now(), null));
+    }
+
+    private static ImageReference reference(String tag) {
+        try {
+            return ImageReference.parse(tag);
+        } catch (IllegalArgumentException e) {
+            throw new KilnException("invalid tag \"" + tag + "\": " + e.getMessage());
+        }
+    }
+
+    private static String safeName(String ref) {
+        return ref.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // leftovers under extras/ are harmless and removed with the copy
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.kiln.daemon.server;
+
+import dev.kiln.daemon.api.ClientMessage;
+import dev.kiln.daemon.api.DaemonMessage;
+import dev.kiln.daemon.api.SessionGrpc;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * The Session gRPC service: each Attach stream becomes an {@link AttachedSession} in the
+ * registry once the client said Hello, and leaves it when the stream ends for any reason.
+ */
+final class SessionService extends SessionGrpc.SessionImplBase {
+    private final SessionRegistry registry;
+
+    SessionService(SessionRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public StreamObserver<ClientMessage> attach(StreamObserver<DaemonMessage> out) {
+        return new StreamObserver<>() {
+            private AttachedSession session;
+
+            @Override
+            public void onNext(ClientMessage m) {
+                if (session == null) {
+                    if (!m.hasHello() || m.getHello().getSessionId().isEmpty()) {
+                        out.onError(Status.INVALID_ARGUMENT.withDescription("a session starts with Hello").asRuntimeException());
+                        return;
+                    }
+                    session = new AttachedSession(m.getHello().getSessionId(), out);
+                    registry.add(session);
+                    return;
+                }
+                session.receive(m);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                end(Status.fromThrowable(t).getCode().toString());
+            }
+
+            @Override
+            public void onCompleted() {
+                end("the client closed the session");
+                synchronized (out) {
+                    out.onCompleted();
+                }
+            }
+
+            private void end(String reason) {
+                if (session != null) {
+                    registry.remove(session);
+                    session.close(reason);
+                }
+            }
+        };
+    }
+}
