@@ -40,20 +40,25 @@ final class CopyUpPruner {
 
     /** Returns whether {@code dir} was removed. */
     private static boolean pruneDir(Path dir, String rel, List<Path> lowers) throws IOException {
+        FileMeta mine = FileMeta.read(dir);
         List<Path> children;
         try (var s = Files.list(dir)) {
             children = s.toList();
         }
         boolean empty = true;
+        boolean removedAny = false;
         for (Path c : children) {
             boolean removed = Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)
                     && pruneDir(c, rel + "/" + c.getFileName(), lowers);
             empty &= removed;
+            removedAny |= removed;
+        }
+        if (removedAny) {
+            Files.setLastModifiedTime(dir, mine.mtime());
         }
         if (!empty || OverlayMarkers.isOpaque(dir)) {
             return false;
         }
-        FileMeta mine = FileMeta.read(dir);
         for (Path lower : lowers) {
             Path candidate = lower.resolve(rel);
             if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
