@@ -114,6 +114,9 @@ public final class LayerApplier {
         private final Set<Path> written = new HashSet<>();
         private final List<Path> dirs = new ArrayList<>();
         private final List<Instant> dirTimes = new ArrayList<>();
+        /** The last parent resolved (sorted layers keep siblings together); dropped whenever links or deletions could change it. */
+        private List<String> cachedParentElements;
+        private Path cachedParent;
 
         Session(Path root) {
             this.root = root;
@@ -124,7 +127,15 @@ public final class LayerApplier {
             if (elements.isEmpty()) {
                 return;
             }
-            Path parent = RootedPath.parentDirectory(root, elements, written::add);
+            List<String> parentElements = elements.subList(0, elements.size() - 1);
+            Path parent;
+            if (cachedParent != null && parentElements.equals(cachedParentElements)) {
+                parent = cachedParent;
+            } else {
+                parent = RootedPath.parentDirectory(root, elements, written::add);
+                cachedParentElements = List.copyOf(parentElements);
+                cachedParent = parent;
+            }
             String base = elements.getLast();
             if (base.equals(LayerTarEncoder.OPAQUE_MARKER)) {
                 opaque(parent);
@@ -138,6 +149,7 @@ public final class LayerApplier {
             written.add(path);
             boolean exists = Files.exists(path, LinkOption.NOFOLLOW_LINKS);
             if (exists && !(e.type() == TarEntry.Type.DIRECTORY && Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))) {
+                cachedParent = null;
                 deleteTree(path);
             }
             switch (e.type()) {
@@ -152,7 +164,10 @@ public final class LayerApplier {
                         reader.content().transferTo(out);
                     }
                 }
-                case SYMLINK -> Files.createSymbolicLink(path, Path.of(e.linkName()));
+                case SYMLINK -> {
+                    Files.createSymbolicLink(path, Path.of(e.linkName()));
+                    cachedParent = null;
+                }
                 case HARDLINK -> {
                     List<String> linkElements = RootedPath.elements(e.linkName());
                     if (linkElements.isEmpty()) {
@@ -196,6 +211,7 @@ public final class LayerApplier {
         }
 
         private void whiteout(Path victim) throws IOException {
+            cachedParent = null;
             if (mode == Mode.OVERLAY_DIFF) {
                 if (Files.exists(victim, LinkOption.NOFOLLOW_LINKS)) {
                     deleteTree(victim);
@@ -208,6 +224,7 @@ public final class LayerApplier {
         }
 
         private void opaque(Path dir) throws IOException {
+            cachedParent = null;
             if (mode == Mode.OVERLAY_DIFF) {
                 Xattrs.set(dir, opaqueXattr, "y".getBytes(StandardCharsets.US_ASCII));
                 return;
