@@ -52,6 +52,7 @@ public final class KilnWorker implements OpRunner {
     private final ExecRunner execs;
     private final BaseImages baseImages;
     private final ImageSources images;
+    private final HttpSource http;
 
     public KilnWorker(Path stateDir, Snapshotter snapshotter, Executor executor, ContentStore content,
                       LayerRecords layers, ImageSources images) throws IOException {
@@ -61,6 +62,7 @@ public final class KilnWorker implements OpRunner {
         this.execs = new ExecRunner(trees, executor, new CacheMounts(stateDir.resolve("cachemounts")));
         this.baseImages = new BaseImages(snapshotter, content, layers);
         this.images = images;
+        this.http = new HttpSource(stateDir.resolve("downloads"));
     }
 
     /** Forgets what a finished job registered (its client directories). */
@@ -91,6 +93,7 @@ public final class KilnWorker implements OpRunner {
         Digest opKey = Digest.sha256(LlbCodec.encode(v.op()));
         return switch (v.op()) {
             case SourceOp s when s.scheme().equals("local") -> new CacheMap(opKey, List.of(), false);
+            case SourceOp s when HttpSource.handles(s) -> CacheMap.of(http.cacheKey(s, opKey), 0);
             case FileOp f -> new CacheMap(opKey, fileSelectors(f, v.inputs().size()), true);
             case ExecOp e -> new CacheMap(opKey, execSelectors(e, v.inputs().size()), true);
             default -> CacheMap.of(opKey, v.inputs().size());
@@ -140,6 +143,7 @@ public final class KilnWorker implements OpRunner {
     @Override
     public List<Result> run(Vertex v, List<Result> inputs, JobContext job) throws Exception {
         return switch (v.op()) {
+            case SourceOp s when HttpSource.handles(s) -> List.of(http.run(s, Digest.sha256(LlbCodec.encode(s)), trees));
             case SourceOp s -> List.of(source(s, job));
             case ExecOp e -> List.of(execs.run(v, e, inputs, job));
             case FileOp f -> List.of(files.run(f, inputs));

@@ -18,10 +18,12 @@ import java.util.Optional;
 /**
  * COPY and ADD: one file op on the stage's file system with a copy action per source (and a
  * file per heredoc source). Sources come from the build context, or with {@code --from} from
- * a stage, an image or a named context. ADD also unpacks local tar archives.
+ * a stage, an image or a named context. ADD also unpacks local tar archives and fetches
+ * http(s) URLs (a source op per URL, {@code --checksum} verified by the worker).
  */
 final class CopyStep {
     private final StageConverter sc;
+    private String checksum;
 
     CopyStep(StageConverter sc) {
         this.sc = sc;
@@ -30,6 +32,11 @@ final class CopyStep {
     void copy(CopyInstruction raw) {
         WordExpander e = sc.expander();
         CopyInstruction c = raw.expand(e).expandContents(sc.heredocExpander());
+        for (String s : c.sources()) {
+            if (isHttp(s) && (c.from() == null || c.from().isEmpty())) {
+                throw new SourceException(c.location(), "source can't be a URL for COPY", c.original());
+            }
+        }
         convert(c, "COPY", c.sources(), c.contents(), c.dest(), c.from(), c.chown(), c.chmod(), c.parents(),
                 c.excludes(), false);
     }
@@ -38,12 +45,58 @@ final class CopyStep {
         WordExpander e = sc.expander();
         AddInstruction a = raw.expand(e).expandContents(sc.heredocExpander());
         for (String s : a.sources()) {
-            if (s.matches("(?i)^(https?|git)://.*") || s.matches("^git@.*")) {
-                throw new SourceException(a.location(), "ADD from a URL (" + s + ") is not supported yet", a.original());
+            if (isGit(s)) {
+                throw new SourceException(a.location(), "ADD from a git repository (" + s + ") is not supported yet", a.original());
             }
         }
+        if (a.checksum() != null && !a.sources().stream().allMatch(CopyStep::isHttp)) {
+            throw new SourceException(a.location(), "checksum can't be specified for non-HTTP(S) sources", a.original());
+        }
+        if (a.checksum() != null && !a.checksum().matches("sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}")) {
+            throw new SourceException(a.location(), "invalid checksum digest format: " + a.checksum(), a.original());
+        }
+        checksum = a.checksum();
         boolean unpack = a.unpack() == null || a.unpack();
         convert(a, "ADD", a.sources(), a.contents(), a.dest(), null, a.chown(), a.chmod(), false, a.excludes(), unpack);
+    }
+
+    static boolean isHttp(String src) {
+        return src.regionMatches(true, 0, "http://", 0, 7) || src.regionMatches(true, 0, "https://", 0, 8);
+    }
+
+    private static boolean isGit(String src) {
+        return src.regionMatches(true, 0, "git://", 0, 6) || src.startsWith("git@")
+                || (isHttp(src) && src.contains(".git") && src.matches("(?i)^https?://[^?#]*\\.git([#?].*)?$"));
+    }
+
+    /**
+     * The file name BuildKit gives a downloaded file: the last element of the URL path, or none
+     * when the path has no name (the worker then uses Content-Disposition, else {@code __unnamed__}).
+     */
+    static String urlFileName(String url) {
+        try {
+            String path = java.net.URI.create(url).getPath();
+            if (path == null) {
+                return "";
+            }
+            String base = path.endsWith("/") ? "" : path.substring(path.lastIndexOf('/') + 1);
+            return base.equals(".") ? "" : base;
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+    }
+
+    /** An ADD of a URL: the worker fetches it into a tree of one file (mode 0600), which is copied to dest. */
+    private Edge http(String url) {
+        java.util.Map<String, String> attrs = new java.util.TreeMap<>();
+        if (checksum != null) {
+            attrs.put("http.checksum", checksum);
+        }
+        String name = urlFileName(url);
+        if (!name.isEmpty()) {
+            attrs.put("http.filename", name);
+        }
+        return sc.conv.builder.add(new dev.kiln.llb.SourceOp(url, attrs), List.of(), dev.kiln.llb.VertexMeta.named(url));
     }
 
     private void convert(Instruction i, String keyword, List<String> sources, List<SourceContent> contents, String rawDest,
@@ -74,10 +127,17 @@ final class CopyStep {
         List<FileAction> actions = new ArrayList<>();
         FileAction.Chown owner = chown == null || chown.isEmpty() ? null : StageConverter.chown(chown);
         if (!sources.isEmpty()) {
-            Edge src = sc.conv.stageOrContext(sc, from, loc, i.original());
-            int idx = indexOf(inputs, src);
             boolean fromContext = from == null || from.isEmpty();
+            Edge src = sources.stream().allMatch(CopyStep::isHttp) && keyword.equals("ADD") ? null
+                    : sc.conv.stageOrContext(sc, from, loc, i.original());
             for (String s : sources) {
+                if (keyword.equals("ADD") && isHttp(s)) {
+                    String name = urlFileName(s);
+                    actions.add(new FileAction.Copy(indexOf(inputs, http(s)), name.isEmpty() ? "/*" : "/" + name, dest, owner,
+                            chmod, true, false, true, name.isEmpty(), false, null, null, false, null, false));
+                    continue;
+                }
+                int idx = indexOf(inputs, src);
                 if (fromContext && sc.conv.ignored.excludes(s)) {
                     sc.conv.checks.add("CopyIgnoredFile", "Attempting to " + keyword.charAt(0)
                             + keyword.substring(1).toLowerCase(java.util.Locale.ROOT) + " file \"" + s
