@@ -117,6 +117,13 @@ final class BuildCommand implements Callable<Integer> {
                 platform == null ? Platform.host() : Platform.parse(platform), sourceDateEpoch());
         PlainProgress display = plain;
         ProgressSink finalSink = sink;
+        dev.kiln.cli.remote.DaemonTarget daemon = main.daemon();
+        if (daemon != null) {
+            if (check) {
+                throw new KilnException("--check is not supported through kilnd yet; run it without --addr");
+            }
+            return report(Interruptible.run(() -> dev.kiln.cli.remote.RemoteBuild.run(daemon, req, finalSink)), display);
+        }
         dev.kiln.engine.EngineConfig base = main.engineConfig(runtime);
         dev.kiln.engine.EngineConfig config = new dev.kiln.engine.EngineConfig(base.stateDir(), base.runtime(), maxParallelism, base.insecureRegistries(),
                 base.registryCertsDir());
@@ -130,24 +137,30 @@ final class BuildCommand implements Callable<Integer> {
                 return found.isEmpty() ? 0 : 1;
             }
             BuildResult result = Interruptible.run(() -> engine.build(req, finalSink));
-            if (display != null) {
-                display.finish();
-            }
-            if (quiet) {
-                System.out.println(result.manifest().digest());
-            }
-            for (String p : result.pushed()) {
-                System.err.println("pushed " + p);
-            }
-            if (metadataFile != null) {
-                MetadataFile.write(metadataFile, result, tags);
-            }
-            return 0;
+            return report(result, display);
         } finally {
             if (display != null) {
                 System.err.flush();
             }
         }
+    }
+
+    /** Prints what a finished build produced (daemonless or through kilnd); returns the exit code. */
+    private int report(BuildResult result, PlainProgress display) {
+        if (display != null) {
+            display.finish();
+        }
+        if (quiet) {
+            System.out.println(result.manifest().digest());
+        }
+        for (String p : result.pushed()) {
+            System.err.println("pushed " + p);
+        }
+        if (metadataFile != null) {
+            MetadataFile.write(metadataFile, result, tags);
+        }
+        System.err.flush();
+        return 0;
     }
 
     private static ImageReference reference(String tag) {

@@ -33,6 +33,22 @@ public final class Main {
             scope = CommandLine.ScopeType.INHERIT)
     java.nio.file.Path registryCertsDir;
 
+    @Option(names = "--addr", description = "Build on the kilnd at unix://PATH or tcp://HOST:PORT instead of in this "
+            + "process (default: $KILN_HOST; unset: daemonless).", scope = CommandLine.ScopeType.INHERIT)
+    String addr;
+
+    @Option(names = "--tlscacert", description = "CA of kilnd's certificate, for tcp:// (default: $KILN_TLS_CACERT).",
+            scope = CommandLine.ScopeType.INHERIT)
+    java.nio.file.Path tlsCaCert;
+
+    @Option(names = "--tlscert", description = "Client certificate for kilnd over tcp:// (default: $KILN_TLS_CERT).",
+            scope = CommandLine.ScopeType.INHERIT)
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tlskey", description = "Client key for kilnd over tcp:// (default: $KILN_TLS_KEY).",
+            scope = CommandLine.ScopeType.INHERIT)
+    java.nio.file.Path tlsKey;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -66,6 +82,11 @@ public final class Main {
     /** The engine settings the global options give, with {@code runtime} for RUN steps (null: runc). */
     dev.kiln.engine.EngineConfig engineConfig(String runtime) {
         return new dev.kiln.engine.EngineConfig(stateDir(), runtime, 0, insecureRegistries, registryCertsDir);
+    }
+
+    /** The kilnd to use ({@code --addr} or {@code KILN_HOST}), or null for a daemonless command. */
+    dev.kiln.cli.remote.DaemonTarget daemon() {
+        return dev.kiln.cli.remote.DaemonTarget.resolve(addr, tlsCaCert, tlsCert, tlsKey);
     }
 
     /** Prints the version from the jar's manifest. */

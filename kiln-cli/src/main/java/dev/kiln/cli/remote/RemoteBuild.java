@@ -1,0 +1,212 @@
+package dev.kiln.cli.remote;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.common.KilnException;
+import dev.kiln.common.progress.ProgressSink;
+import dev.kiln.daemon.ProgressCodec;
+import dev.kiln.daemon.api.ControlGrpc;
+import dev.kiln.daemon.api.DockerfileFrontend;
+import dev.kiln.daemon.api.Event;
+import dev.kiln.daemon.api.Output;
+import dev.kiln.daemon.api.SolveRequest;
+import dev.kiln.daemon.api.SolveResponse;
+import dev.kiln.daemon.api.StatusRequest;
+import dev.kiln.daemon.api.StatusResponse;
+import dev.kiln.engine.BuildRequest;
+import dev.kiln.engine.BuildResult;
+import dev.kiln.export.OutputSpec;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageReference;
+import dev.kiln.registry.dockerconfig.DockerConfig;
+import dev.kiln.session.IgnorePatterns;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code kiln --addr … build}: the same {@link BuildRequest} as a daemonless build, sent to
+ * kilnd. It attaches a session that serves the context (walked after .dockerignore; the
+ * daemon fetches only what changed since its last build of this directory) and the user's
+ * registry credentials, follows the build's Status stream into the same progress display
+ * (reconnecting from the last event seen if the stream drops), and calls Solve. Interrupting
+ * the calling thread (Ctrl-C) cancels the Solve call, and with it the build in the daemon.
+ */
+public final class RemoteBuild {
+    private static final Metadata.Key<String> EXIT_CODE = Metadata.Key.of("kiln-exit-code", Metadata.ASCII_STRING_MARSHALLER);
+
+    private RemoteBuild() {}
+
+    public static BuildResult run(DaemonTarget target, BuildRequest req, ProgressSink progress)
+            throws InterruptedException, IOException {
+        Path context = req.contextDir().toAbsolutePath().normalize();
+        if (!Files.isDirectory(context)) {
+            throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
+        }
+        Path dockerfile = (req.dockerfile() != null ? req.dockerfile() : context.resolve("Dockerfile")).toAbsolutePath();
+        DockerfileFrontend.Builder df = DockerfileFrontend.newBuilder();
+        try {
+            df.setDockerfile(ByteString.copyFrom(Files.readAllBytes(dockerfile)));
+        } catch (NoSuchFileException e) {
+            throw new KilnException("failed to read dockerfile: open " + dockerfile + ": no such file or directory");
+        }
+        String dfName = dockerfile.getFileName().toString();
+        Path specificIgnore = dockerfile.resolveSibling(dfName + ".dockerignore");
+        IgnorePatterns ignore;
+        try {
+            ignore = IgnorePatterns.load(context, dockerfile);
+        } catch (IllegalArgumentException e) {
+            throw new KilnException(e.getMessage(), e);
+        }
+        if (Files.isRegularFile(specificIgnore)) {
+            df.setDockerfileIgnore(ByteString.copyFrom(Files.readAllBytes(specificIgnore)));
+        }
+        df.setDockerfileName(dfName).putAllBuildArgs(req.buildArgs()).setTarget(req.target().orElse(""))
+                .setNoCache(req.noCache()).addAllNoCacheFilter(req.noCacheFilter()).putAllBuildContexts(req.buildContexts())
+                .setPlatform(req.platform().toString()).setContextKey(contextKey(context));
+        req.sourceDateEpoch().ifPresent(t -> df.setSourceDateEpoch(t.getEpochSecond()));
+        SolveRequest.Builder solve = SolveRequest.newBuilder().setDockerfile(df);
+        for (ImageReference t : req.tags()) {
+            solve.addTags(t.toString());
+        }
+        for (OutputSpec o : req.outputs()) {
+            Map<String, String> attrs = new LinkedHashMap<>(o.attrs());
+            if (attrs.containsKey("dest") && !attrs.get("dest").equals("-")) {
+                attrs.put("dest", Path.of(attrs.get("dest")).toAbsolutePath().toString());
+            }
+            solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(attrs));
+        }
+        String ref = UUID.randomUUID().toString();
+        String sessionId = UUID.randomUUID().toString();
+        solve.setRef(ref).setSessionId(sessionId);
+        ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
+        try (DaemonTarget.Connection conn = target.connect();
+             SessionClient session = new SessionClient(sessionId, Map.of("context", context), Map.of("context", walker),
+                     Map.of(), DockerConfig.fromEnvironment())) {
+            session.attach(conn.channel());
+            StatusFollower status = new StatusFollower(conn, ref, progress);
+            status.start();
+            var future = ControlGrpc.newFutureStub(conn.channel()).solve(solve.build());
+            SolveResponse r;
+            try {
+                r = future.get();
+            } catch (InterruptedException e) {
+                future.cancel(true);
+                status.await(10);
+                throw e;
+            } catch (ExecutionException e) {
+                status.await(5);
+                throw translate(e.getCause(), target);
+            }
+            status.await(5);
+            return new BuildResult(Descriptor.of(r.getManifestMediaType(), dev.kiln.common.Digest.parse(r.getManifestDigest()),
+                    r.getManifestSize()), r.getConfigDigest(), r.getWarningsList(), r.getPushedList());
+        }
+    }
+
+    /** The key under which the daemon keeps its copy of this context: this host and the directory. */
+    static String contextKey(Path context) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        return host + ":" + context;
+    }
+
+    static KilnException translate(Throwable t, DaemonTarget target) {
+        if (t instanceof StatusRuntimeException s) {
+            Status st = s.getStatus();
+            Metadata trailers = s.getTrailers();
+            int exit = 1;
+            if (trailers != null && trailers.get(EXIT_CODE) != null) {
+                try {
+                    exit = Integer.parseInt(trailers.get(EXIT_CODE));
+                } catch (NumberFormatException ignored) {
+                    // keep 1
+                }
+            }
+            String msg = st.getDescription() != null ? st.getDescription() : st.getCode().toString();
+            if (st.getCode() == Status.Code.UNAVAILABLE) {
+                msg = "cannot reach kilnd at " + target.address() + ": " + msg;
+            }
+            return new KilnException(msg, t, Math.max(1, exit));
+        }
+        return new KilnException("build through kilnd failed: " + t, t);
+    }
+
+    /** Follows a build's Status stream, calling again from the next event after a dropped stream. */
+    private static final class StatusFollower {
+        private final DaemonTarget.Connection conn;
+        private final String ref;
+        private final ProgressSink progress;
+        private final AtomicLong next = new AtomicLong(1);
+        private final CountDownLatch done = new CountDownLatch(1);
+        private int retries;
+
+        StatusFollower(DaemonTarget.Connection conn, String ref, ProgressSink progress) {
+            this.conn = conn;
+            this.ref = ref;
+            this.progress = progress;
+        }
+
+        void start() {
+            ControlGrpc.newStub(conn.channel()).status(StatusRequest.newBuilder().setRef(ref).setFromSeq(next.get()).build(),
+                    new StreamObserver<>() {
+                        @Override
+                        public void onNext(StatusResponse r) {
+                            for (Event e : r.getEventsList()) {
+                                if (e.getSeq() >= next.get()) {
+                                    next.set(e.getSeq() + 1);
+                                    try {
+                                        progress.accept(ProgressCodec.decode(e));
+                                    } catch (IllegalArgumentException ignored) {
+                                        // an event kind this client does not know
+                                    }
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            Status.Code c = Status.fromThrowable(t).getCode();
+                            if ((c == Status.Code.UNAVAILABLE || c == Status.Code.INTERNAL) && retries++ < 5
+                                    && !conn.channel().isShutdown()) {
+                                Thread.ofVirtual().start(() -> {
+                                    try {
+                                        Thread.sleep(200L * retries);
+                                        start();
+                                    } catch (InterruptedException e) {
+                                        done.countDown();
+                                    }
+                                });
+                                return;
+                            }
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.countDown();
+                        }
+                    });
+        }
+
+        void await(int seconds) throws InterruptedException {
+            done.await(seconds, TimeUnit.SECONDS);
+        }
+    }
+}
