@@ -13,6 +13,14 @@ public interface CacheStore {
 
     Optional<List<Result>> lookup(Digest cacheKey);
 
+    /**
+     * Looks a key up for one job. A store may consult sources that only this job brought
+     * (imported caches, {@code --cache-from}); the default ignores the job.
+     */
+    default Optional<List<Result>> lookup(Digest cacheKey, JobContext job) {
+        return lookup(cacheKey);
+    }
+
     /** Records results under the key, with a description for {@code kiln du}. */
     void save(Digest cacheKey, List<Result> results, String description);
 

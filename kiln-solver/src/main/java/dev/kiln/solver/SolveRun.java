@@ -55,7 +55,7 @@ final class SolveRun implements AutoCloseable {
                 if (!cm.cacheable() || job.noCache().test(v)) {
                     continue;
                 }
-                Optional<List<Result>> found = solver.cache().lookup(await(key(v.digest())));
+                Optional<List<Result>> found = solver.cache().lookup(await(key(v.digest())), job);
                 if (found.isPresent() && found.get().stream().allMatch(solver.runner()::isValid)) {
                     hits.put(v.digest(), found.get());
                     job.progress().accept(new ProgressEvent.Cached(v.digest().toString(), v.name(), Instant.now()));
@@ -73,6 +73,31 @@ final class SolveRun implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The cacheable steps whose key and results are known (hits and runs), in definition
+     * order; call after {@link #solveRoot} returned.
+     */
+    List<SolvedStep> steps() {
+        List<SolvedStep> out = new ArrayList<>();
+        for (Vertex v : definition.vertices()) {
+            CompletableFuture<CacheMap> cm = cacheMaps.get(v.digest());
+            CompletableFuture<Digest> k = keys.get(v.digest());
+            if (cm == null || k == null || !cm.isDone() || cm.isCompletedExceptionally() || !cm.join().cacheable()
+                    || !k.isDone() || k.isCompletedExceptionally()) {
+                continue;
+            }
+            List<Result> found = hits.get(v.digest());
+            CompletableFuture<List<Result>> r = results.get(v.digest());
+            if (found == null && r != null && r.isDone() && !r.isCompletedExceptionally()) {
+                found = r.join();
+            }
+            if (found != null) {
+                out.add(new SolvedStep(v, k.join(), found));
+            }
+        }
+        return out;
     }
 
     private static Result output(List<Result> outputs, Edge edge) {

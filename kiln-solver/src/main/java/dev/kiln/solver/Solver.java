@@ -55,6 +55,27 @@ public final class Solver {
         }
     }
 
+    /** The root's result and every cacheable step's key and results, for cache export. */
+    public record Solution(Result root, List<SolvedStep> steps) {
+        public Solution {
+            steps = List.copyOf(steps);
+        }
+    }
+
+    /**
+     * Like {@link #solve}, and also reports each cacheable step's key and results (in
+     * definition order) so that a cache exporter can write them out.
+     */
+    public Solution solveWithSteps(Definition definition, JobContext job) throws InterruptedException {
+        if (definition.root().isEmpty()) {
+            return new Solution(Result.EMPTY, List.of());
+        }
+        try (SolveRun run = new SolveRun(this, definition, job)) {
+            Result root = run.solveRoot();
+            return new Solution(root, run.steps());
+        }
+    }
+
     OpRunner runner() {
         return runner;
     }
