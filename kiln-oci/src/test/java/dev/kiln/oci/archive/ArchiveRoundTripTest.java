@@ -127,6 +127,46 @@ class ArchiveRoundTripTest {
     }
 
     @Test
+    void readsOldDockerSaveArchivesWhoseDuplicateLayersAreSymlinks() throws IOException {
+        // docker save (before 25) links a layer that two images share instead of storing it twice
+        LayerBlob base = image.layers().getFirst();
+        byte[] layerTar;
+        try (var in = dev.kiln.oci.layer.Compression.decompressDetected(store.open(base.descriptor().digestValue()))) {
+            layerTar = in.readAllBytes();
+        }
+        byte[] config = dev.kiln.oci.image.ImageConfig.scratch(AMD64)
+                .withLayer(base.diffId(), dev.kiln.oci.image.ImageConfig.History.of(null, "a", false))
+                .withLayer(base.diffId(), dev.kiln.oci.image.ImageConfig.History.of(null, "b", false)).toJson();
+        String manifest = "[{\"Config\":\"cfg.json\",\"RepoTags\":[\"old:1\"],"
+                + "\"Layers\":[\"one/layer.tar\",\"two/layer.tar\"]}]";
+        Path tar = tmp.resolve("old.tar");
+        try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            addFile(out, "one/layer.tar", layerTar);
+            var link = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("two/layer.tar",
+                    org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+            link.setLinkName("../one/layer.tar");
+            out.putArchiveEntry(link);
+            out.closeArchiveEntry();
+            addFile(out, "cfg.json", config);
+            addFile(out, "manifest.json", manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        FileContentStore other = new FileContentStore(tmp.resolve("other"));
+        NamedImage loaded = new ImageArchiveReader(other).load(tar).images().getFirst();
+        assertThat(loaded.name()).contains("docker.io/library/old:1");
+        ResolvedImage r = new ImageReader(other).resolve(loaded.manifest(), AMD64);
+        assertThat(r.manifest().layers()).extracting(Descriptor::digestValue).containsExactly(base.diffId(), base.diffId());
+    }
+
+    private static void addFile(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream out, String name,
+            byte[] content) throws IOException {
+        var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+        e.setSize(content.length);
+        out.putArchiveEntry(e);
+        out.write(content);
+        out.closeArchiveEntry();
+    }
+
+    @Test
     void compressedArchivesLoadToo() throws IOException {
         Path tar = tmp.resolve("docker.tar");
         new DockerArchiveWriter(store, AMD64).write(named(), tar);

@@ -73,6 +73,18 @@ class LayerApplierTest {
     }
 
     @Test
+    void zstdAndPlainLayersApplyToo() throws IOException {
+        Path src = LayerTestTrees.build(tmp.resolve("src"));
+        FileContentStore store = new FileContentStore(tmp.resolve("store"));
+        for (Compression c : List.of(Compression.ZSTD, Compression.NONE)) {
+            LayerBlob blob = new LayerWriter(store).write(src, LayerSource.TREE, LayerWriter.Options.DEFAULT.withCompression(c));
+            Path dst = Files.createDirectories(tmp.resolve("dst-" + c));
+            new LayerApplier(LayerApplier.Mode.MERGED).apply(store, blob.descriptor(), dst, Optional.of(blob.diffId()));
+            assertThat(TreeSnapshot.of(dst)).as(c.name()).isEqualTo(TreeSnapshot.of(src));
+        }
+    }
+
+    @Test
     void wrongDiffIdIsReported() throws IOException {
         Path dst = Files.createDirectories(tmp.resolve("dst"));
         byte[] layer = tar(file("f"));
