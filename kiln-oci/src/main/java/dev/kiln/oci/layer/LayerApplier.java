@@ -142,7 +142,12 @@ public final class LayerApplier {
                 return;
             }
             if (base.startsWith(LayerTarEncoder.WHITEOUT_PREFIX)) {
-                whiteout(parent.resolve(base.substring(LayerTarEncoder.WHITEOUT_PREFIX.length())));
+                String victim = base.substring(LayerTarEncoder.WHITEOUT_PREFIX.length());
+                if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+                    throw new IOException("unsafe path in layer (whiteout of " + (victim.isEmpty() ? "nothing" : victim)
+                            + "): " + e.name());
+                }
+                whiteout(parent.resolve(victim));
                 return;
             }
             Path path = parent.resolve(base);

@@ -109,6 +109,22 @@ class LayerApplierTest {
     }
 
     @Test
+    void whiteoutsOfDotDotOrNothingAreRejected() throws IOException {
+        Path dst = Files.createDirectories(tmp.resolve("root/dst"));
+        Files.writeString(tmp.resolve("root/sibling"), "keep");
+        Files.writeString(dst.resolve("inside"), "keep");
+        for (LayerApplier.Mode mode : LayerApplier.Mode.values()) {
+            for (String evil : List.of(".wh...", ".wh..", ".wh.", "d/.wh...")) {
+                byte[] layer = tar(dir("d"), marker(evil));
+                assertThatThrownBy(() -> new LayerApplier(mode).apply(new ByteArrayInputStream(layer), dst, Optional.empty()))
+                        .as(mode + " " + evil).isInstanceOf(IOException.class).hasMessageContaining("unsafe path");
+            }
+        }
+        assertThat(tmp.resolve("root/sibling")).hasContent("keep");
+        assertThat(dst.resolve("inside")).hasContent("keep");
+    }
+
+    @Test
     void symlinksNeverLeadWritesOutOfTheRoot() throws IOException {
         Path outside = Files.createDirectories(tmp.resolve("outside"));
         Path dst = Files.createDirectories(tmp.resolve("dst"));
