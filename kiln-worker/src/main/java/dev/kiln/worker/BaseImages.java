@@ -49,6 +49,21 @@ final class BaseImages {
     Result unpack(ResolvedImage image) throws IOException {
         List<Descriptor> blobs = image.manifest().layers();
         List<Digest> diffIds = image.config().diffIds();
+        List<LayerBlob> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < blobs.size(); i++) {
+            layers.add(new LayerBlob(blobs.get(i), diffIds.get(i), false));
+        }
+        return unpackLayers(layers, image.manifestDescriptor().digest());
+    }
+
+    /**
+     * Unpacks layers whose blobs are in the content store into the chain-ID-named snapshots
+     * (skipping those already there) and records each snapshot's blob; {@code what} names
+     * the image or cache for error messages.
+     */
+    Result unpackLayers(List<LayerBlob> layerBlobs, String what) throws IOException {
+        List<Descriptor> blobs = layerBlobs.stream().map(LayerBlob::descriptor).toList();
+        List<Digest> diffIds = layerBlobs.stream().map(LayerBlob::diffId).toList();
         List<Digest> chains = chainIds(diffIds);
         Optional<String> parent = Optional.empty();
         for (int i = 0; i < blobs.size(); i++) {
@@ -70,11 +85,11 @@ final class BaseImages {
                             // the half-applied snapshot is active, never committed; a later sweep removes it
                         }
                         throw new KilnException("cannot unpack layer " + blobs.get(i).digest() + " of "
-                                + image.manifestDescriptor().digest() + ": " + e.getMessage(), e);
+                                + what + ": " + e.getMessage(), e);
                     }
                 }
                 if (layers.get(name).isEmpty()) {
-                    layers.put(name, new LayerBlob(blobs.get(i), diffIds.get(i), false));
+                    layers.put(name, layerBlobs.get(i));
                 }
             } finally {
                 lock.unlock();

@@ -53,6 +53,7 @@ public final class KilnWorker implements OpRunner {
     private final BaseImages baseImages;
     private final ImageSources images;
     private final HttpSource http;
+    private final RemoteLayers remote;
 
     public KilnWorker(Path stateDir, Snapshotter snapshotter, Executor executor, ContentStore content,
                       LayerRecords layers, ImageSources images) throws IOException {
@@ -63,6 +64,12 @@ public final class KilnWorker implements OpRunner {
         this.baseImages = new BaseImages(snapshotter, content, layers);
         this.images = images;
         this.http = new HttpSource(stateDir.resolve("downloads"));
+        this.remote = new RemoteLayers(content, baseImages);
+    }
+
+    /** Imported cache results that are not downloaded yet (lazy refs), and their materialising. */
+    public RemoteLayers remoteLayers() {
+        return remote;
     }
 
     /** Forgets what a finished job registered (its client directories). */
@@ -72,13 +79,18 @@ public final class KilnWorker implements OpRunner {
 
     /** Opens a read-only view of a result, e.g. for the local and tar exporters. Close it after use. */
     public MountedTree view(Result result) throws IOException {
-        return trees.view(result);
+        return trees.view(remote.materialise(result));
     }
 
     /** The committed snapshots of a result from the bottom layer up (empty for an empty tree). */
     public List<String> snapshotChain(Result result) {
         List<String> chain = new ArrayList<>();
-        Optional<String> cur = Refs.snapshotName(result);
+        Optional<String> cur;
+        try {
+            cur = Refs.snapshotName(remote.materialise(result));
+        } catch (IOException e) {
+            throw new KilnException("cannot download the imported layers of " + result.ref() + ": " + e.getMessage(), e);
+        }
         while (cur.isPresent()) {
             chain.addFirst(cur.get());
             String name = cur.get();
@@ -135,13 +147,17 @@ public final class KilnWorker implements OpRunner {
 
     @Override
     public Digest contentChecksum(Result input, ContentSelector selector, JobContext job) throws IOException {
-        try (MountedTree t = trees.view(input)) {
+        try (MountedTree t = trees.view(remote.materialise(input))) {
             return hasher.checksum(t, selector);
         }
     }
 
     @Override
-    public List<Result> run(Vertex v, List<Result> inputs, JobContext job) throws Exception {
+    public List<Result> run(Vertex v, List<Result> lazyInputs, JobContext job) throws Exception {
+        List<Result> inputs = new ArrayList<>();
+        for (Result in : lazyInputs) {
+            inputs.add(remote.materialise(in));
+        }
         return switch (v.op()) {
             case SourceOp s when HttpSource.handles(s) -> List.of(http.run(s, Digest.sha256(LlbCodec.encode(s)), trees));
             case SourceOp s -> List.of(source(s, job));
@@ -186,7 +202,7 @@ public final class KilnWorker implements OpRunner {
 
     @Override
     public boolean isValid(Result result) {
-        if (result.isEmpty()) {
+        if (result.isEmpty() || remote.knows(result)) {
             return true;
         }
         return Refs.snapshotName(result).map(n -> snapshotter.stat(n).isPresent()).orElse(false);
