@@ -29,6 +29,15 @@ public interface Session {
     /** The secret with this id ({@code --secret id=…}), or empty when the client has none. */
     Optional<byte[]> secret(String id);
 
+    /**
+     * The client's ssh-agent socket for {@code id} ({@code --ssh ID=…}, {@code "default"} for
+     * {@code --ssh default}), for {@code RUN --mount=type=ssh}; empty when the client offers none.
+     * The socket speaks the ssh-agent protocol and lives as long as the session.
+     */
+    default Optional<Path> sshAgentSocket(String id) {
+        return Optional.empty();
+    }
+
     /** Registry credentials, looked up on the client. */
     CredentialSource credentials();
 }
