@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * reports which vertices the cache holds, in graph order; phase three resolves the root,
  * loading cached results and running the rest, inputs in parallel.
  *
+ * <p>A vertex the job excludes from the cache ({@code --no-cache}, {@code --no-cache-filter})
+ * runs again, and so does every vertex that depends on it: its result is made afresh, so
+ * what is built on it must be too (otherwise a cached dependent would hide the rerun).
+ *
  * <p>Every task runs on its own virtual thread; the first failure interrupts the others.
  */
 final class SolveRun implements AutoCloseable {
@@ -50,9 +54,14 @@ final class SolveRun implements AutoCloseable {
         Edge root = definition.root().orElseThrow();
         try {
             await(key(root.vertex()));
+            Set<Digest> forced = new java.util.HashSet<>();
             for (Vertex v : definition.vertices()) {
                 CacheMap cm = await(cacheMap(v.digest()));
-                if (!cm.cacheable() || job.noCache().test(v)) {
+                if (job.noCache().test(v) || v.inputs().stream().anyMatch(e -> forced.contains(e.vertex()))) {
+                    forced.add(v.digest());
+                    continue;
+                }
+                if (!cm.cacheable()) {
                     continue;
                 }
                 Optional<List<Result>> found = solver.cache().lookup(await(key(v.digest())), job);

@@ -340,4 +340,24 @@ class SolverTest {
                 job("j", new CopyOnWriteArrayList<>()));
         assertThat(peak.get()).isEqualTo(2);
     }
+
+    @Test
+    void aStepExcludedFromTheCacheRunsAgainWithEverythingBuiltOnItButNotItsSiblings() throws Exception {
+        FakeRunner runner = new FakeRunner();
+        Solver solver = new Solver(runner, new MemoryCache(), 0);
+        DefinitionBuilder b = new DefinitionBuilder();
+        Edge base = b.add(SourceOp.of("docker-image://busybox"), List.of(), VertexMeta.NONE);
+        Edge a = exec(b, "stage a", base);
+        Edge other = exec(b, "stage b", base);
+        Edge top = exec(b, "combine", other, a);
+        Definition def = b.build(Optional.of(top));
+        solver.solve(def, job("first", new CopyOnWriteArrayList<>()));
+        List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+        solver.solve(def, new JobContext("second", SESSION, events::add,
+                v -> v.op() instanceof ExecOp e && e.meta().args().equals(List.of("stage", "a"))));
+        assertThat(runner.count("stage a")).isEqualTo(2);
+        assertThat(runner.count("combine")).as("built on the rerun step").isEqualTo(2);
+        assertThat(runner.count("stage b")).as("a sibling stays cached").isEqualTo(1);
+        assertThat(events).anyMatch(e -> e instanceof ProgressEvent.Cached c && c.name().equals("stage b"));
+    }
 }
