@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 /**
  * Temp-then-rename for archive outputs: the content is written next to the destination under a
  * hidden temporary name and renamed over it only when complete, so a failed or interrupted
- * write leaves no half-written file (or directory) at the destination.
+ * write leaves no half-written file (or directory) at the destination. Public so that exporters
+ * of other outputs (plain tars, local directories) follow the same rule. Stateless.
  */
 public final class AtomicFile {
     /** Writes content into a given temporary path. */
