@@ -49,7 +49,11 @@ public record DaemonAddress(String scheme, Path path, String host, int port) {
                 if (u.getHost() == null || u.getPort() < 0) {
                     throw new IllegalArgumentException("invalid address \"" + text + "\": want tcp://HOST:PORT");
                 }
-                return new DaemonAddress("tcp", null, u.getHost(), u.getPort());
+                String host = u.getHost();
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                return new DaemonAddress("tcp", null, host, u.getPort());
             } catch (URISyntaxException e) {
                 throw new IllegalArgumentException("invalid address \"" + text + "\": " + e.getMessage(), e);
             }

@@ -117,7 +117,7 @@ public final class ContextCopy {
             FileEntry o = old.get(e.path());
             Path p = tree.resolve(e.path());
             if (e.isDirectory()) {
-                if (o == null) {
+                if (o == null || !o.isDirectory()) {
                     Files.createDirectories(p);
                 }
             } else if (e.isSymlink()) {

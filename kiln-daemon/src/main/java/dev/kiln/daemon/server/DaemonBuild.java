@@ -76,7 +76,7 @@ final class DaemonBuild {
     private static void transfer(ContextCopy copy, AttachedSession session, BuildTrace trace)
             throws IOException, InterruptedException {
         Instant start = Instant.now();
-        String name = "[internal] load build context";
+        String name = "[internal] transfer build context";
         trace.accept(new ProgressEvent.Started(CONTEXT_VERTEX, name, start));
         var lock = copy.lock();
         long bytes = 0;

@@ -45,6 +45,9 @@ import java.util.function.Consumer;
  * state dir and a stale socket file is replaced.
  */
 public final class Kilnd implements AutoCloseable {
+    /** Netty warns that unix sockets have no SO_KEEPALIVE (gRPC's keepalive pings cover them); held so the level sticks. */
+    private static final java.util.logging.Logger BOOTSTRAP_LOG =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
     private final KilndConfig config;
     private final Engine engine;
     private final DaemonState state;
@@ -63,6 +66,7 @@ public final class Kilnd implements AutoCloseable {
 
     /** Opens the engine and listens on every address of {@code config}; {@code log} gets the daemon's messages. */
     public static Kilnd start(KilndConfig config, Consumer<String> log) throws IOException {
+        BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
         Path root = config.root().toAbsolutePath();
         Engine engine = Engine.open(new EngineConfig(root, config.runtime(), config.maxParallelism(),
                 config.insecureRegistries(), null), log);
