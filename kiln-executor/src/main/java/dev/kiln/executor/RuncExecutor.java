@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  * … id} in the foreground without a terminal: the container's stdout and stderr are runc's pipes,
  * copied to the caller's streams by two virtual threads as data arrives; stdin is /dev/null.
  * Afterwards, always: {@code runc delete --force id}, the mount stubs removed, the bundle deleted.
+ * A process with secret environment variables gets its bundle on a tmpfs ({@link MemoryBundle}),
+ * since {@code config.json} holds them; runc's own state file does not.
  *
  * <p>Interrupting the calling thread kills the container ({@code runc kill id KILL}, retried until
  * the container exists or runc has exited), then cleans up as above and throws
@@ -88,6 +90,7 @@ public final class RuncExecutor implements Executor {
         Path bundle = bundles.resolve(id);
         deleteTree(bundle);
         Files.createDirectories(bundle);
+        MemoryBundle memory = process.secretEnv().isEmpty() ? null : MemoryBundle.mount(bundle);
         try {
             List<Path> files = NetworkFiles.write(bundle, process.hostname());
             RuntimeSpec.Host host = new RuntimeSpec.Host(files.get(0), files.get(1),
@@ -105,6 +108,9 @@ public final class RuncExecutor implements Executor {
         } finally {
             runtime(List.of("delete", "--force", id));
             stubs.clean();
+            if (memory != null) {
+                memory.close();
+            }
             deleteTree(bundle);
         }
     }

@@ -14,8 +14,10 @@ import java.util.Optional;
  * /dev/shm and /dev/mqueue, a read-only /sys and cgroup tree; the bind-mounted hosts and resolv.conf;
  * Docker's default capabilities in the bounding, effective and permitted sets; Docker's masked and
  * read-only paths; RLIMIT_NOFILE capped at the caller's hard limit; a device cgroup that denies all
- * but the runtime's standard devices. {@code insecure} gives every capability, no masked or
- * read-only paths and a writable /sys. No seccomp or AppArmor profile is applied.
+ * but the runtime's standard devices; no_new_privs; and the {@link SeccompProfile} filter.
+ * {@code insecure} gives every capability, no masked or read-only paths, a writable /sys, no seccomp
+ * filter and no no_new_privs. No AppArmor profile is applied (Debian's runc hosts rarely load one).
+ * Secret environment entries come last in {@code process.env}.
  *
  * <p>The result is a tree of maps and lists for Jackson to write. Pure function of its inputs.
  */
@@ -45,6 +47,11 @@ final class RuntimeSpec {
 
     /** The environment with PATH and HOME added when missing. */
     static List<String> environment(List<String> env, ContainerUser user) {
+        return environment(env, List.of(), user);
+    }
+
+    /** The environment with PATH and HOME added when missing, then the secret entries. */
+    static List<String> environment(List<String> env, List<String> secretEnv, ContainerUser user) {
         List<String> out = new ArrayList<>(env);
         if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
             out.add("PATH=" + DEFAULT_PATH);
@@ -52,6 +59,7 @@ final class RuntimeSpec {
         if (env.stream().noneMatch(e -> e.startsWith("HOME="))) {
             out.add("HOME=" + user.home());
         }
+        out.addAll(secretEnv);
         return out;
     }
 
@@ -67,11 +75,11 @@ final class RuntimeSpec {
         proc.put("terminal", false);
         proc.put("user", userMap);
         proc.put("args", process.args());
-        proc.put("env", environment(process.env(), user));
+        proc.put("env", environment(process.env(), process.secretEnv(), user));
         proc.put("cwd", process.cwd());
         proc.put("capabilities", Map.of("bounding", caps, "effective", caps, "permitted", caps));
         proc.put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "hard", host.nofile(), "soft", host.nofile())));
-        proc.put("noNewPrivileges", false);
+        proc.put("noNewPrivileges", !process.insecure());
 
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("ociVersion", "1.0.2");
@@ -124,6 +132,9 @@ final class RuntimeSpec {
         linux.put("maskedPaths", process.insecure() ? List.of() : MASKED_PATHS);
         linux.put("readonlyPaths", process.insecure() ? List.of() : READONLY_PATHS);
         host.cgroupsPath().ifPresent(p -> linux.put("cgroupsPath", p));
+        if (!process.insecure()) {
+            linux.put("seccomp", SeccompProfile.spec());
+        }
         linux.put("resources", Map.of("devices", List.of(Map.of("allow", process.insecure(), "access", "rwm"))));
         return linux;
     }

@@ -25,6 +25,14 @@ final class CacheMounts {
         this.root = Files.createDirectories(root);
     }
 
+    /**
+     * The engine's transient mount directory, {@code STATE/mounts} (this class lives at
+     * {@code STATE/cachemounts}), where a step's private mounts go so that the start-up sweep finds them.
+     */
+    Path mountRoot() {
+        return root.getParent().resolve("mounts");
+    }
+
     /** A cache directory in use; close to release. */
     record Lease(Path dir, Runnable release) implements AutoCloseable {
         @Override
