@@ -16,11 +16,22 @@ import java.util.Set;
  *
  * @param sourceDateEpoch when present, the time written into history and config, and the
  *                        clamp for layer timestamps (reproducible builds)
+ * @param grants secrets, ssh agents and entitlements the client lends the build ({@link BuildGrants#NONE} if null)
  */
 public record BuildRequest(Path contextDir, Path dockerfile, Map<String, String> buildArgs, Optional<String> target,
                            List<ImageReference> tags, List<OutputSpec> outputs, boolean noCache, Set<String> noCacheFilter,
-                           Map<String, String> buildContexts, Platform platform, Optional<Instant> sourceDateEpoch) {
+                           Map<String, String> buildContexts, Platform platform, Optional<Instant> sourceDateEpoch,
+                           BuildGrants grants) {
+    /** A request that lends no secrets or ssh agents and grants no entitlements. */
+    public BuildRequest(Path contextDir, Path dockerfile, Map<String, String> buildArgs, Optional<String> target,
+                        List<ImageReference> tags, List<OutputSpec> outputs, boolean noCache, Set<String> noCacheFilter,
+                        Map<String, String> buildContexts, Platform platform, Optional<Instant> sourceDateEpoch) {
+        this(contextDir, dockerfile, buildArgs, target, tags, outputs, noCache, noCacheFilter, buildContexts, platform,
+                sourceDateEpoch, BuildGrants.NONE);
+    }
+
     public BuildRequest {
+        grants = grants == null ? BuildGrants.NONE : grants;
         buildArgs = Map.copyOf(buildArgs);
         tags = List.copyOf(tags);
         outputs = List.copyOf(outputs);

@@ -143,13 +143,17 @@ public final class Engine implements AutoCloseable {
             throw new KilnException(msg);
         });
         String jobId = UUID.randomUUID().toString().substring(0, 13);
-        LocalSession session = new LocalSession(jobId, Map.of("context", context), Map.of(), DockerConfig.fromEnvironment());
-        JobContext job = new JobContext(jobId, session, progress, v -> v.meta().ignoreCache());
-        try {
-            Result root = solver.solve(converted.definition(), job);
-            return export(req, converted, root, progress, warnings);
-        } finally {
-            worker.releaseJob(jobId);
+        Entitlements.check(converted.definition(), req.grants().entitlements());
+        try (SshAgents agents = SshAgents.start(req.grants().ssh(), System.getenv())) {
+            LocalSession session = new LocalSession(jobId, Map.of("context", context), req.grants().secrets(),
+                    DockerConfig.fromEnvironment(), agents.sockets());
+            JobContext job = new JobContext(jobId, session, progress, v -> v.meta().ignoreCache());
+            try {
+                Result root = solver.solve(converted.definition(), job);
+                return export(req, converted, root, progress, warnings);
+            } finally {
+                worker.releaseJob(jobId);
+            }
         }
     }
 
