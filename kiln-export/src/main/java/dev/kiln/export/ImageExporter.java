@@ -44,10 +44,7 @@ public final class ImageExporter {
     public record ExportedImage(Descriptor manifest, Descriptor configDescriptor, ImageConfig config) {}
 
     public ExportedImage export(Result root, ImageConfig frontendConfig, LayerWriter.Options options) throws IOException {
-        List<LayerBlob> layers = new ArrayList<>();
-        for (String snapshot : worker.snapshotChain(root)) {
-            layers.add(layerOf(snapshot, options));
-        }
+        List<LayerBlob> layers = layers(root, options);
         List<ImageConfig.History> history = new ArrayList<>(frontendConfig.history());
         List<Descriptor> kept = new ArrayList<>();
         List<String> diffIds = new ArrayList<>();
@@ -79,6 +76,22 @@ public final class ImageExporter {
         byte[] manifestJson = manifest.toJson();
         Digest manifestDigest = content.write(manifestJson);
         return new ExportedImage(Descriptor.of(MediaTypes.OCI_MANIFEST, manifestDigest, manifestJson.length), configDesc, config);
+    }
+
+    /**
+     * The layer blobs of a result, bottom-up: for an imported (lazy) result its descriptors,
+     * nothing downloaded; otherwise one blob per snapshot, compressed now if never before.
+     */
+    public List<LayerBlob> layers(Result root, LayerWriter.Options options) throws IOException {
+        Optional<List<LayerBlob>> lazy = worker.remoteLayers().layers(root);
+        if (lazy.isPresent()) {
+            return lazy.get();
+        }
+        List<LayerBlob> layers = new ArrayList<>();
+        for (String snapshot : worker.snapshotChain(root)) {
+            layers.add(layerOf(snapshot, options));
+        }
+        return layers;
     }
 
     private LayerBlob layerOf(String snapshot, LayerWriter.Options options) throws IOException {

@@ -68,6 +68,18 @@ public final class RemoteLayers {
         return chain(r).map(Chain::layers);
     }
 
+    /** Where an imported blob that is not downloaded can be fetched from; empty when no imported chain holds it. */
+    public Optional<BlobFetcher> fetcherOf(Digest blob) {
+        for (Chain c : chains.values()) {
+            for (LayerBlob l : c.layers()) {
+                if (l.descriptor().digestValue().equals(blob)) {
+                    return Optional.of(c.fetcher());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Whether {@code r} is a lazy result this worker knows. */
     boolean knows(Result r) {
         return chain(r).isPresent();

@@ -1,0 +1,94 @@
+package dev.kiln.export.cache;
+
+import dev.kiln.common.KilnException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One {@code --cache-to} or {@code --cache-from} value, parsed from the CSV form buildx uses:
+ * {@code type=registry,ref=REF[,mode=min|max][,compression=gzip|zstd][,image-manifest=true]},
+ * {@code type=local,dest=DIR} (export) or {@code type=local,src=DIR} (import), optionally
+ * {@code tag=NAME} for the entry in the layout's index, and {@code type=inline}. A bare
+ * value without {@code type=} is a registry reference, as in buildx.
+ *
+ * @param type  registry, local or inline
+ * @param attrs the other key=value pairs
+ */
+public record CacheSpec(String type, Map<String, String> attrs) {
+    private static final Set<String> TYPES = Set.of("registry", "local", "inline");
+
+    public CacheSpec {
+        if (!TYPES.contains(type)) {
+            throw new KilnException("unsupported cache type \"" + type + "\": want registry, local or inline");
+        }
+        attrs = Map.copyOf(attrs);
+    }
+
+    /** Parses one flag value; {@code export} says whether it came from {@code --cache-to}. */
+    public static CacheSpec parse(String value, boolean export) {
+        if (!value.contains("=")) {
+            return new CacheSpec("registry", Map.of("ref", value));
+        }
+        Map<String, String> attrs = new LinkedHashMap<>();
+        for (String part : value.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new KilnException("invalid cache option \"" + part + "\" in \"" + value + "\": want key=value");
+            }
+            attrs.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+        }
+        String type = attrs.remove("type");
+        CacheSpec spec = new CacheSpec(type == null ? "registry" : type, attrs);
+        spec.validate(export);
+        return spec;
+    }
+
+    private void validate(boolean export) {
+        switch (type) {
+            case "registry" -> require("ref");
+            case "local" -> require(export ? "dest" : "src");
+            default -> { }
+        }
+        if (!List.of("min", "max").contains(mode())) {
+            throw new KilnException("invalid cache mode \"" + mode() + "\": want min or max");
+        }
+        if (!List.of("gzip", "zstd").contains(attrs.getOrDefault("compression", "gzip"))) {
+            throw new KilnException("invalid cache compression \"" + attrs.get("compression") + "\": want gzip or zstd");
+        }
+        if (attrs.getOrDefault("image-manifest", "true").equals("false")) {
+            throw new KilnException("image-manifest=false (a cache as an index of layers) is not supported: Kiln always"
+                    + " writes the cache as an OCI image manifest, which every registry accepts");
+        }
+        if (attrs.getOrDefault("cache-mounts", "false").equals("true")) {
+            throw new KilnException("cache-mounts=true is not supported yet: RUN --mount=type=cache contents stay local");
+        }
+        if (type.equals("inline") && mode().equals("max")) {
+            throw new KilnException("type=inline only supports mode=min (the image holds only its own layers)");
+        }
+    }
+
+    private void require(String key) {
+        if (!attrs.containsKey(key) || attrs.get(key).isEmpty()) {
+            throw new KilnException("cache type " + type + " needs " + key + "=");
+        }
+    }
+
+    /** min (the final image's steps, the default) or max (every step of every stage). */
+    public String mode() {
+        return attrs.getOrDefault("mode", "min");
+    }
+
+    /** The name of the manifest in an OCI layout directory ({@code tag=}, default latest). */
+    public String tag() {
+        return attrs.getOrDefault("tag", "latest");
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("type=").append(type);
+        attrs.forEach((k, v) -> sb.append(',').append(k).append('=').append(v));
+        return sb.toString();
+    }
+}
