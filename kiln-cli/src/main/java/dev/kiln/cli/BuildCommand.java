@@ -80,6 +80,15 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--metadata-file", description = "Write the build's result (digest, names, pushed refs) as JSON here.")
     Path metadataFile;
 
+    @Option(names = "--secret", description = "Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VARIABLE.")
+    List<String> secrets = new ArrayList<>();
+
+    @Option(names = "--ssh", description = "SSH agent for RUN --mount=type=ssh: default (SSH_AUTH_SOCK), ID=SOCKET or ID=KEY[,KEY].")
+    List<String> ssh = new ArrayList<>();
+
+    @Option(names = "--allow", description = "Allow an entitlement: network.host (RUN --network=host), security.insecure (RUN --security=insecure).")
+    List<String> allow = new ArrayList<>();
+
     @Option(names = "--check", description = "Run only the build checks; exit 1 when there is a finding.")
     boolean check;
 
@@ -114,7 +123,8 @@ final class BuildCommand implements Callable<Integer> {
         BuildRequest req = new BuildRequest(context, file, args(), Optional.ofNullable(target),
                 tags.stream().map(BuildCommand::reference).toList(), outs,
                 noCache, Set.copyOf(noCacheFilter), contexts(),
-                platform == null ? Platform.host() : Platform.parse(platform), sourceDateEpoch());
+                platform == null ? Platform.host() : Platform.parse(platform), sourceDateEpoch(),
+                BuildGrantsParser.parse(secrets, ssh, allow, System.getenv()));
         PlainProgress display = plain;
         ProgressSink finalSink = sink;
         dev.kiln.cli.remote.DaemonTarget daemon = main.daemon();
