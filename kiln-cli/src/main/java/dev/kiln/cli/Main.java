@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
         subcommands = {BuildCommand.class, ImagesCommand.class, PullCommand.class, PushCommand.class, TagCommand.class,
                 RmiCommand.class, LoadCommand.class, SaveCommand.class, LoginCommand.class, LogoutCommand.class,
                 DuCommand.class, PruneCommand.class,
+                dev.kiln.cli.remote.HistoryCommand.class, dev.kiln.cli.remote.DebugCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = "--root", description = "State directory (default: $KILN_ROOT, /var/lib/kiln as root, "
@@ -85,7 +86,7 @@ public final class Main {
     }
 
     /** The kilnd to use ({@code --addr} or {@code KILN_HOST}), or null for a daemonless command. */
-    dev.kiln.cli.remote.DaemonTarget daemon() {
+    public dev.kiln.cli.remote.DaemonTarget daemon() {
         return dev.kiln.cli.remote.DaemonTarget.resolve(addr, tlsCaCert, tlsCert, tlsKey);
     }
 

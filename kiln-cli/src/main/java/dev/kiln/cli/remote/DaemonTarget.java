@@ -25,6 +25,10 @@ import java.util.concurrent.TimeUnit;
  * @param key      the client's key (PEM, PKCS#8)
  */
 public record DaemonTarget(DaemonAddress address, Path caCert, Path cert, Path key) {
+    /** Netty warns that unix sockets have no SO_KEEPALIVE (gRPC's own keepalive pings cover them); held so the level sticks. */
+    private static final java.util.logging.Logger BOOTSTRAP_LOG =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
     /**
      * The target from a {@code --addr} value or, when null, {@code KILN_HOST}; null when neither
      * is set (daemonless). TLS files default to {@code KILN_TLS_CACERT}, {@code KILN_TLS_CERT}
@@ -50,6 +54,7 @@ public record DaemonTarget(DaemonAddress address, Path caCert, Path cert, Path k
 
     /** A channel to the daemon, with keepalives so that a dead connection is noticed. Close it when done. */
     public Connection connect() {
+        BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         NettyChannelBuilder b;
         if (address.isUnix()) {

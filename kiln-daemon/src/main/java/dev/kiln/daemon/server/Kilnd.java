@@ -47,7 +47,7 @@ import java.util.function.Consumer;
 public final class Kilnd implements AutoCloseable {
     /** Netty warns that unix sockets have no SO_KEEPALIVE (gRPC's keepalive pings cover them); held so the level sticks. */
     private static final java.util.logging.Logger BOOTSTRAP_LOG =
-            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
     private final KilndConfig config;
     private final Engine engine;
     private final DaemonState state;
