@@ -60,6 +60,7 @@ public final class Engine implements AutoCloseable {
     private final ImageExporter exporter;
     private final Outputs outputs;
     private final EngineStorage storage;
+    private final BuildCaches caches;
 
     private Engine(EngineConfig config, Consumer<String> notices) throws IOException {
         this.config = config;
@@ -76,11 +77,18 @@ public final class Engine implements AutoCloseable {
             this.engineImages = new EngineImages(images, content, registry);
             this.worker = new KilnWorker(state, snapshotter, new RuncExecutor(state.resolve("runc"), config.runtime()),
                     content, layers, engineImages);
-            this.solver = new Solver(worker, new SqliteCacheStore(db), config.maxParallelExec());
+            dev.kiln.export.cache.ImportingCacheStore cacheStore =
+                    new dev.kiln.export.cache.ImportingCacheStore(new SqliteCacheStore(db), worker);
+            this.solver = new Solver(worker, cacheStore, config.maxParallelExec());
             this.exporter = new ImageExporter(worker, snapshotter, layers, content);
+            dev.kiln.export.cache.LazyBlobs lazyBlobs = new dev.kiln.export.cache.LazyBlobs(content, worker.remoteLayers(),
+                    registry);
+            this.caches = new BuildCaches(cacheStore, new dev.kiln.export.cache.CacheImporter(registry, content),
+                    new dev.kiln.export.cache.CacheExporter(exporter, worker, content, registry, lazyBlobs), lazyBlobs,
+                    content);
             this.storage = new EngineStorage(new dev.kiln.worker.gc.StateStorage(db, snapshotter, content, images,
                     state.resolve("cachemounts")), GcPolicy.forStateDir(state));
-            this.outputs = new Outputs(images, worker, content, registry);
+            this.outputs = new Outputs(images, worker, lazyBlobs.pushView(), registry);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -148,10 +156,12 @@ public final class Engine implements AutoCloseable {
             LocalSession session = new LocalSession(jobId, Map.of("context", context), req.grants().secrets(),
                     DockerConfig.fromEnvironment(), agents.sockets());
             JobContext job = new JobContext(jobId, session, progress, v -> v.meta().ignoreCache());
+            caches.importFor(jobId, req.cacheFrom(), progress);
             try {
-                Result root = solver.solve(converted.definition(), job);
-                return export(req, converted, root, progress, warnings);
+                Solver.Solution solution = solver.solveWithSteps(converted.definition(), job);
+                return export(req, converted, solution, progress, warnings);
             } finally {
+                caches.release(jobId);
                 worker.releaseJob(jobId);
             }
         }
@@ -185,21 +195,24 @@ public final class Engine implements AutoCloseable {
                 req.noCacheFilter(), created), engineImages);
     }
 
-    private BuildResult export(BuildRequest req, ConvertResult converted, Result root, ProgressSink progress,
+    private BuildResult export(BuildRequest req, ConvertResult converted, Solver.Solution solution, ProgressSink progress,
                                List<String> warnings) {
+        Result root = solution.root();
         String vertex = "export:" + UUID.randomUUID();
         String name = "exporting to image";
         Instant start = Instant.now();
         progress.accept(new ProgressEvent.Started(vertex, name, start));
         try {
             LayerWriter.Options opts = LayerWriter.Options.DEFAULT.withSourceDateEpoch(req.sourceDateEpoch().orElse(null));
-            ImageExporter.ExportedImage image = exporter.export(root, converted.config(), opts);
+            ImageExporter.ExportedImage image = caches.inline(req, solution,
+                    exporter.export(root, converted.config(), opts), opts);
             progress.accept(new ProgressEvent.Status(vertex, "manifest", "writing image " + image.manifest().digest(),
                     0, 0, true, Instant.now()));
             List<OutputSpec> outs = new ArrayList<>(req.outputs());
             if (!req.tags().isEmpty() && outs.stream().noneMatch(o -> o.type().equals("image"))) {
                 outs.add(new OutputSpec("image", Map.of()));
             }
+            caches.placeLayers(image, outs, req.tags());
             List<String> pushed = new ArrayList<>();
             for (OutputSpec o : outs) {
                 pushed.addAll(outputs.write(o, root, image, req.tags(), req.platform(), new TransferListener() {}).pushed());
@@ -211,6 +224,7 @@ public final class Engine implements AutoCloseable {
                 progress.accept(new ProgressEvent.Status(vertex, "push:" + p, "pushed " + p, 0, 0, true, Instant.now()));
             }
             progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), null));
+            caches.exportAll(req, solution, opts, progress);
             return new BuildResult(image.manifest(), image.configDescriptor().digest(), warnings, pushed);
         } catch (IOException | RuntimeException e) {
             progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), e.getMessage()));
