@@ -74,7 +74,7 @@ public final class PlainProgress implements ProgressSink {
                         }
                     }
                     String first = c.error().lines().findFirst().orElse("");
-                    out.println("#" + n + " ERROR: " + first);
+                    out.println(first.equals("cancelled") ? "#" + n + " CANCELED" : "#" + n + " ERROR: " + first);
                 }
                 held.remove(c.vertex());
             }
