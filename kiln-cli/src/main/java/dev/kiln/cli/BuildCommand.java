@@ -9,6 +9,7 @@ import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.BuildResult;
 import dev.kiln.engine.Engine;
 import dev.kiln.export.OutputSpec;
+import dev.kiln.export.cache.CacheSpec;
 import dev.kiln.oci.ImageReference;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -89,6 +90,14 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--allow", description = "Allow an entitlement: network.host (RUN --network=host), security.insecure (RUN --security=insecure).")
     List<String> allow = new ArrayList<>();
 
+    @Option(names = "--cache-to", description = "Export the build cache: type=registry,ref=REF[,mode=min|max]"
+            + "[,compression=gzip|zstd], type=local,dest=DIR[,mode=…] or type=inline.")
+    List<String> cacheTo = new ArrayList<>();
+
+    @Option(names = "--cache-from", description = "Import a build cache (repeatable): type=registry,ref=REF "
+            + "(a cache or an image with an inline cache) or type=local,src=DIR.")
+    List<String> cacheFrom = new ArrayList<>();
+
     @Option(names = "--check", description = "Run only the build checks; exit 1 when there is a finding.")
     boolean check;
 
@@ -124,7 +133,9 @@ final class BuildCommand implements Callable<Integer> {
                 tags.stream().map(BuildCommand::reference).toList(), outs,
                 noCache, Set.copyOf(noCacheFilter), contexts(),
                 platform == null ? Platform.host() : Platform.parse(platform), sourceDateEpoch(),
-                BuildGrantsParser.parse(secrets, ssh, allow, System.getenv()));
+                BuildGrantsParser.parse(secrets, ssh, allow, System.getenv()))
+                .withCaches(cacheFrom.stream().map(v -> CacheSpec.parse(v, false)).toList(),
+                        cacheTo.stream().map(v -> CacheSpec.parse(v, true)).toList());
         PlainProgress display = plain;
         ProgressSink finalSink = sink;
         dev.kiln.cli.remote.DaemonTarget daemon = main.daemon();
