@@ -15,6 +15,16 @@ import java.util.function.Consumer;
  * {@code flock}): a second {@code kiln build} on the same state dir waits for the first to
  * finish rather than corrupting it. The kernel drops the lock when the process dies, so a
  * killed build never leaves the state dir locked.
+ *
+ * <p>Why a whole-engine lock and not finer sharing: the database ({@code kiln.db}, WAL, busy
+ * timeout) and the content store (temp-then-rename) could be shared by two processes today, but
+ * the overlay snapshotter keeps its metadata as one file that each instance holds in memory and
+ * rewrites whole on every change, under its own exclusive lock; two processes would overwrite
+ * each other's snapshots. The start-up sweep (leftover mounts, active snapshots, containers) is
+ * also only safe when no other process is running steps. Until snapshot metadata moves into
+ * {@code kiln.db} and the sweep is limited to what dead processes left (per-process leases),
+ * the second process waits. Work is still shared: it starts after the first has recorded its
+ * steps, so a step both builds need runs once (see {@code SolverIT}).
  */
 final class StateLock implements AutoCloseable {
     private final FileChannel channel;
