@@ -141,7 +141,7 @@ public final class RemoteBuild {
             }
             String msg = st.getDescription() != null ? st.getDescription() : st.getCode().toString();
             if (st.getCode() == Status.Code.UNAVAILABLE) {
-                msg = "cannot reach kilnd at " + target.address() + ": " + msg;
+                msg = "lost or could not open the connection to kilnd at " + target.address() + ": " + msg;
             }
             return new KilnException(msg, t, Math.max(1, exit));
         }
