@@ -198,6 +198,7 @@ public final class Engine implements AutoCloseable {
     private BuildResult export(BuildRequest req, ConvertResult converted, Solver.Solution solution, ProgressSink progress,
                                List<String> warnings) {
         Result root = solution.root();
+        BuildResult result;
         String vertex = "export:" + UUID.randomUUID();
         String name = "exporting to image";
         Instant start = Instant.now();
@@ -224,12 +225,14 @@ public final class Engine implements AutoCloseable {
                 progress.accept(new ProgressEvent.Status(vertex, "push:" + p, "pushed " + p, 0, 0, true, Instant.now()));
             }
             progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), null));
-            caches.exportAll(req, solution, opts, progress);
-            return new BuildResult(image.manifest(), image.configDescriptor().digest(), warnings, pushed);
+            result = new BuildResult(image.manifest(), image.configDescriptor().digest(), warnings, pushed);
         } catch (IOException | RuntimeException e) {
             progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), e.getMessage()));
             throw e instanceof KilnException ke ? ke : new KilnException("exporting the image failed: " + e.getMessage(), e);
         }
+        caches.exportAll(req, solution, LayerWriter.Options.DEFAULT.withSourceDateEpoch(req.sourceDateEpoch().orElse(null)),
+                progress);
+        return result;
     }
 
     /** The digest of a stored image's manifest, for tests and the CLI. */
