@@ -30,14 +30,46 @@ final class Capabilities {
 
     private Capabilities() {}
 
-    /** Every capability up to the kernel's {@code cap_last_cap} (or all this class knows if unreadable). */
+    /**
+     * Every capability up to the kernel's {@code cap_last_cap} (or all this class knows if unreadable) that
+     * this process holds in its bounding set: a runtime asked for a capability its caller lacks (root
+     * without CAP_SYS_RESOURCE on the lab machines) drops far more than that one.
+     */
     static List<String> all() {
         int last = BY_NUMBER.size() - 1;
         try {
-            last = Math.min(last, Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).strip()));
-        } catch (IOException | NumberFormatException ignored) {
+            // readAllLines, not readString: on this JDK readString returns only the first byte of a procfs file
+            last = Math.min(last, Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/cap_last_cap")).getFirst().strip()));
+        } catch (IOException | RuntimeException ignored) {
             // keep every capability this class knows
         }
-        return BY_NUMBER.subList(0, last + 1);
+        long bounding = -1L;
+        try {
+            bounding = boundingSet(Files.readAllLines(Path.of("/proc/self/status")));
+        } catch (IOException ignored) {
+            // assume every capability
+        }
+        return held(last, bounding);
+    }
+
+    /** The capabilities numbered 0..{@code last} whose bit is set in {@code bounding}. */
+    static List<String> held(int last, long bounding) {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i <= last && i < BY_NUMBER.size(); i++) {
+            if ((bounding & (1L << i)) != 0) {
+                out.add(BY_NUMBER.get(i));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The {@code CapBnd} mask of a /proc/PID/status, or all bits when the line is missing. */
+    static long boundingSet(List<String> statusLines) {
+        for (String line : statusLines) {
+            if (line.startsWith("CapBnd:")) {
+                return Long.parseUnsignedLong(line.substring("CapBnd:".length()).strip(), 16);
+            }
+        }
+        return -1L;
     }
 }
