@@ -56,9 +56,9 @@ class CrashIT {
         Files.writeString(ctx.resolve("Dockerfile"), """
                 FROM busybox
                 ARG N
-                RUN echo "$N" > /n && dd if=/dev/urandom of=/a bs=1M count=3 2>/dev/null
-                RUN cat /n > /m && dd if=/dev/urandom of=/b bs=1M count=3 2>/dev/null
-                RUN dd if=/dev/urandom of=/c bs=1M count=2 2>/dev/null
+                RUN echo "$N" > /n && dd if=/dev/urandom of=/a bs=1M count=1 2>/dev/null
+                RUN cat /n > /m && dd if=/dev/urandom of=/b bs=1M count=1 2>/dev/null
+                RUN dd if=/dev/urandom of=/c bs=1M count=1 2>/dev/null
                 COPY file.txt /file.txt
                 """);
         long seed = System.nanoTime();

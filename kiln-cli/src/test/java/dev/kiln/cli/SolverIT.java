@@ -98,6 +98,22 @@ class SolverIT {
     }
 
     @Test
+    void twoProcessesBuildingTheSameStepsOnOneStateDirRunThemOnce() throws Exception {
+        Path ctx = context("two-procs", "FROM busybox\nRUN sleep 1 && echo shared > /shared\nRUN echo second > /second\n");
+        Process a = kiln.start(List.of("build", "--progress", "plain", "-t", "two:a", ctx.toString()));
+        Process b = kiln.start(List.of("build", "--progress", "plain", "-t", "two:b", ctx.toString()));
+        KilnRunner.Run ra = KilnRunner.finish(a);
+        KilnRunner.Run rb = KilnRunner.finish(b);
+        assertThat(ra.exit()).as(ra.all()).isZero();
+        assertThat(rb.exit()).as(rb.all()).isZero();
+        List<String> ranA = CrashIT.doneSteps(ra.stderr()).stream().filter(s -> s.contains("RUN")).toList();
+        List<String> ranB = CrashIT.doneSteps(rb.stderr()).stream().filter(s -> s.contains("RUN")).toList();
+        assertThat(ranA.size() + ranB.size()).as("each RUN ran in one process only:\n" + ra.stderr() + rb.stderr())
+                .isEqualTo(2);
+        assertThat(ra.stderr() + rb.stderr()).contains("waiting for another kiln process");
+    }
+
+    @Test
     void sigtermDuringARunKillsTheContainerReleasesMountsAndKeepsTheCache() throws Exception {
         Path ctx = context("cancel", "FROM busybox\nRUN echo before > /before\nRUN echo started && sleep 47 && echo never\n");
         Process p = kiln.start(List.of("build", "--progress", "plain", ctx.toString()));
