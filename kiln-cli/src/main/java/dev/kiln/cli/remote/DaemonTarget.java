@@ -65,14 +65,17 @@ public record DaemonTarget(DaemonAddress address, Path caCert, Path cert, Path k
             if (caCert == null && cert == null) {
                 b.usePlaintext();
             } else {
-                if (caCert == null || cert == null || key == null) {
+                if (caCert == null || (cert == null) != (key == null)) {
                     group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-                    throw new KilnException("TLS to kilnd needs --tlscacert, --tlscert and --tlskey "
-                            + "(or KILN_TLS_CACERT, KILN_TLS_CERT, KILN_TLS_KEY)");
+                    throw new KilnException("TLS to kilnd needs --tlscacert, and --tlscert with --tlskey for a client "
+                            + "certificate (or KILN_TLS_CACERT, KILN_TLS_CERT, KILN_TLS_KEY)");
                 }
                 try {
-                    b.negotiationType(NegotiationType.TLS).sslContext(GrpcSslContexts.forClient()
-                            .trustManager(caCert.toFile()).keyManager(cert.toFile(), key.toFile()).build());
+                    var ssl = GrpcSslContexts.forClient().trustManager(caCert.toFile());
+                    if (cert != null) {
+                        ssl.keyManager(cert.toFile(), key.toFile());
+                    }
+                    b.negotiationType(NegotiationType.TLS).sslContext(ssl.build());
                 } catch (IOException | IllegalArgumentException e) {
                     group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
                     throw new KilnException("cannot set up TLS to kilnd: " + e.getMessage(), e);

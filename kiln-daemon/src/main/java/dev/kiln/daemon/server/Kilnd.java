@@ -101,9 +101,6 @@ public final class Kilnd implements AutoCloseable {
                     .channelType(EpollServerSocketChannel.class);
             if (config.tls() != null) {
                 b.sslContext(serverTls(config.tls()));
-            } else {
-                log.accept("kilnd: WARNING: listening on " + a + " without TLS: anyone who can reach it can build "
-                        + "as root on this machine");
             }
         }
         b.bossEventLoopGroup(group).workerEventLoopGroup(group).executor(executor)
@@ -122,6 +119,9 @@ public final class Kilnd implements AutoCloseable {
             }
         } else if (s.getListenSockets().getFirst() instanceof InetSocketAddress isa) {
             actual = new DaemonAddress("tcp", null, a.host(), isa.getPort());
+        }
+        if (!a.isUnix() && config.tls() == null) {
+            log.accept("kilnd: WARNING: " + actual + " has no TLS: anyone who can reach it can build as root on this machine");
         }
         bound.add(actual);
         state.listening().add(actual.toString());
