@@ -151,7 +151,9 @@ final class StageConverter {
                 : conv.stageBefore(base, stage.index());
         if (parent.isPresent()) {
             StageState p = conv.stage(parent.get());
-            state = new StageState(p.fs, p.image, label, total);
+            state = new StageState(p.fs, p.image.withConfig(p.image.config().withOnBuild(null)), label, total);
+            state.workdirSet = p.workdirSet;
+            runTriggers("ONBUILD of stage " + base, p.image.config().onBuild());
         } else if (base.equalsIgnoreCase("scratch") && !conv.request.namedContexts().containsKey(base)) {
             state = new StageState(Optional.empty(), ImageConfig.scratch(platform), label, total);
         } else {
@@ -170,13 +172,23 @@ final class StageConverter {
             ImageConfig cfg = img.config();
             state = new StageState(img.config().rootfs().diffIds().isEmpty() ? Optional.empty() : Optional.of(fs),
                     cfg.withConfig(cfg.config().withOnBuild(null)), label, total);
-            List<Instruction> triggers = dev.kiln.dockerfile.instructions.InstructionParser.parseTriggers(
-                    "ONBUILD of " + base, cfg.config().onBuild());
-            state.totalSteps += (int) triggers.stream().filter(t -> t instanceof RunInstruction
-                    || t instanceof CopyInstruction || t instanceof AddInstruction || t instanceof WorkdirInstruction).count();
-            for (Instruction trigger : triggers) {
-                dispatch(trigger);
-            }
+            runTriggers("ONBUILD of " + base, cfg.config().onBuild());
+        }
+    }
+
+    /**
+     * Runs a base's ONBUILD triggers first, as BuildKit does both for an image and for an
+     * earlier stage used as base (the child's config then has no ONBUILD of its own yet).
+     */
+    private void runTriggers(String origin, List<String> onBuild) {
+        if (onBuild == null || onBuild.isEmpty()) {
+            return;
+        }
+        List<Instruction> triggers = dev.kiln.dockerfile.instructions.InstructionParser.parseTriggers(origin, onBuild);
+        state.totalSteps += (int) triggers.stream().filter(t -> t instanceof RunInstruction
+                || t instanceof CopyInstruction || t instanceof AddInstruction || t instanceof WorkdirInstruction).count();
+        for (Instruction trigger : triggers) {
+            dispatch(trigger);
         }
     }
 

@@ -204,4 +204,13 @@ class DockerfileConverterTest {
         ConvertResult own = convert("FROM base\nONBUILD RUN make\n", Map.of(), null, new FakeResolver());
         assertThat(own.config().config().onBuild()).containsExactly("RUN make");
     }
+
+    @Test
+    void onbuildOfAnEarlierStageRunsWhenAStageUsesItAsBase() {
+        ConvertResult r = convert("FROM base AS parent\nONBUILD RUN echo triggered\nRUN echo parent\n"
+                + "FROM parent\nRUN echo child\n", Map.of(), null, new FakeResolver());
+        assertThat(execs(r.definition())).extracting(e -> e.meta().args().getLast())
+                .containsExactly("echo parent", "echo triggered", "echo child");
+        assertThat(r.config().config().onBuild()).isEmpty();
+    }
 }

@@ -25,14 +25,23 @@ public final class Accounts {
 
     /**
      * Resolves {@code user[:group]}: numbers as they are, names through the root's files.
-     * Without a group, the gid is the uid's number, as Docker's COPY --chown does.
+     * Without a group, a user name takes its primary group from /etc/passwd and a numeric
+     * user gets its own number as gid, as BuildKit's file ops do.
      */
     public Owner resolve(String user, String group) {
-        int uid = isNumber(user) ? Integer.parseInt(user) : lookup("passwd", user, "user")
-                .map(f -> Integer.parseInt(f.get(2))).orElseThrow(() -> unknown("user", user, "passwd"));
+        int uid;
+        int primaryGid;
+        if (isNumber(user)) {
+            uid = Integer.parseInt(user);
+            primaryGid = uid;
+        } else {
+            List<String> entry = lookup("passwd", user, "user").orElseThrow(() -> unknown("user", user, "passwd"));
+            uid = Integer.parseInt(entry.get(2));
+            primaryGid = entry.size() > 3 && isNumber(entry.get(3)) ? Integer.parseInt(entry.get(3)) : uid;
+        }
         int gid;
         if (group == null || group.isEmpty()) {
-            gid = uid;
+            gid = primaryGid;
         } else if (isNumber(group)) {
             gid = Integer.parseInt(group);
         } else {
