@@ -141,6 +141,9 @@ public final class Engine implements AutoCloseable {
 
     private BuildResult buildOnce(BuildRequest req, ProgressSink progress) throws InterruptedException {
         Path context = req.contextDir().toAbsolutePath().normalize();
+        if (Files.isDirectory(context)) {
+            DefinitionProgress.report(progress, context, req.dockerfile());
+        }
         ConvertResult converted = convert(req, context);
         List<String> warnings = new ArrayList<>();
         for (Warning w : converted.warnings()) {
@@ -207,6 +210,9 @@ public final class Engine implements AutoCloseable {
             LayerWriter.Options opts = LayerWriter.Options.DEFAULT.withSourceDateEpoch(req.sourceDateEpoch().orElse(null));
             ImageExporter.ExportedImage image = caches.inline(req, solution,
                     exporter.export(root, converted.config(), opts), opts);
+            progress.accept(new ProgressEvent.Status(vertex, "layers", String.format(java.util.Locale.ROOT,
+                    "exporting layers %.1fs", java.time.Duration.between(start, Instant.now()).toMillis() / 1000.0),
+                    0, 0, true, Instant.now()));
             progress.accept(new ProgressEvent.Status(vertex, "manifest", "writing image " + image.manifest().digest(),
                     0, 0, true, Instant.now()));
             List<OutputSpec> outs = new ArrayList<>(req.outputs());
