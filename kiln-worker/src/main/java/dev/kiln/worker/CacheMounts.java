@@ -33,6 +33,11 @@ final class CacheMounts {
         return root.getParent().resolve("mounts");
     }
 
+    /** The directory name of the shared cache with this id (under {@code STATE/cachemounts}). */
+    static String dirName(String id) {
+        return Digest.sha256(id == null || id.isEmpty() ? "default" : id).shortHex();
+    }
+
     /** A cache directory in use; close to release. */
     record Lease(Path dir, Runnable release) implements AutoCloseable {
         @Override
@@ -43,7 +48,7 @@ final class CacheMounts {
 
     Lease acquire(ExecMount.CacheOpt opt, JobContext job) throws IOException, InterruptedException {
         String id = opt == null || opt.id() == null || opt.id().isEmpty() ? "default" : opt.id();
-        String dirName = Digest.sha256(id).shortHex();
+        String dirName = dirName(id);
         ExecMount.CacheOpt.Sharing sharing = opt == null || opt.sharing() == null ? ExecMount.CacheOpt.Sharing.SHARED
                 : opt.sharing();
         Path dir = root.resolve(dirName);

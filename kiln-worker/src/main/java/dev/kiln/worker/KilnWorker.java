@@ -54,6 +54,7 @@ public final class KilnWorker implements OpRunner {
     private final ImageSources images;
     private final HttpSource http;
     private final RemoteLayers remote;
+    private final Path cacheMountRoot;
 
     public KilnWorker(Path stateDir, Snapshotter snapshotter, Executor executor, ContentStore content,
                       LayerRecords layers, ImageSources images) throws IOException {
@@ -65,6 +66,15 @@ public final class KilnWorker implements OpRunner {
         this.images = images;
         this.http = new HttpSource(stateDir.resolve("downloads"));
         this.remote = new RemoteLayers(content, baseImages);
+        this.cacheMountRoot = stateDir.resolve("cachemounts");
+    }
+
+    /**
+     * The shared directory of {@code RUN --mount=type=cache,id=ID} (it may not exist yet), for
+     * exporting and importing cache-mount contents with the build cache.
+     */
+    public Path cacheMountDir(String id) {
+        return cacheMountRoot.resolve(CacheMounts.dirName(id));
     }
 
     /** Imported cache results that are not downloaded yet (lazy refs), and their materialising. */
