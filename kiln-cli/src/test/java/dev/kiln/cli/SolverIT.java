@@ -185,6 +185,10 @@ class SolverIT {
         assertThat(cached).as(r.stderr()).anyMatch(s -> s.contains("RUN echo b"))
                 .noneMatch(s -> s.contains("RUN echo a"));
         assertThat(r.stderr()).contains("RUN echo a");
+        assertThat(r.stderr()).as("the reference's plain format").containsPattern(
+                "(?m)^#1 \\[internal\\] load build definition from Dockerfile\n#1 transferring dockerfile: \\d+B done\n#1 DONE \\d+\\.\\ds$")
+                .containsPattern("(?m)^#\\d+ exporting layers \\d+\\.\\ds done$")
+                .containsPattern("(?m)^#\\d+ \\[b 2/3\\] RUN echo b > /b\n#\\d+ CACHED$");
     }
 
     @Test
