@@ -49,6 +49,10 @@ public final class KilndMain implements Callable<Integer> {
     @Option(names = "--runtime", description = "OCI runtime for RUN steps: runc or crun.")
     String runtime;
 
+    @Option(names = "--allow-entitlement", description = "An entitlement clients may --allow: network.host or "
+            + "security.insecure; repeatable (default: none).")
+    List<String> allowEntitlements = new ArrayList<>();
+
     @Option(names = "--shutdown-grace", description = "Seconds SIGTERM lets running builds finish before cancelling them.")
     Long grace;
 
@@ -80,6 +84,11 @@ public final class KilndMain implements Callable<Integer> {
         if (grace != null) {
             config = config.withShutdownGrace(Duration.ofSeconds(grace));
         }
+        if (!allowEntitlements.isEmpty()) {
+            java.util.Set<String> all = new java.util.HashSet<>(config.allowedEntitlements());
+            all.addAll(allowEntitlements);
+            config = config.withAllowedEntitlements(all);
+        }
         KilndConfig.Tls tls = config.tls();
         if (tlsCert != null || tlsKey != null || tlsCa != null) {
             if (tlsCert == null || tlsKey == null || tlsCa == null) {
@@ -91,7 +100,7 @@ public final class KilndMain implements Callable<Integer> {
             // validate the TLS rule against the new addresses in one step
             config = new KilndConfig(config.root(), addrs.stream().map(DaemonAddress::parse).toList(), config.socketGroup(),
                     insecureTcp || config.insecureTcp(), tls, config.runtime(), config.maxParallelism(),
-                    config.insecureRegistries(), config.shutdownGrace());
+                    config.insecureRegistries(), config.shutdownGrace(), config.allowedEntitlements());
         } else {
             config = config.withTls(tls, insecureTcp || config.insecureTcp());
         }

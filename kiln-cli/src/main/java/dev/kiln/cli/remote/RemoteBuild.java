@@ -77,16 +77,18 @@ public final class RemoteBuild {
                 .setNoCache(req.noCache()).addAllNoCacheFilter(req.noCacheFilter()).putAllBuildContexts(req.buildContexts())
                 .setPlatform(req.platform().toString()).setContextKey(contextKey(context));
         req.sourceDateEpoch().ifPresent(t -> df.setSourceDateEpoch(t.getEpochSecond()));
+        if (!req.grants().ssh().isEmpty()) {
+            throw new KilnException("--ssh is not supported through kilnd yet; build without --addr to use it");
+        }
+        df.addAllSecretIds(req.grants().secrets().keySet()).addAllEntitlements(req.grants().entitlements());
+        req.cacheFrom().forEach(c -> df.addCacheFrom(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs()))));
+        req.cacheTo().forEach(c -> df.addCacheTo(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs()))));
         SolveRequest.Builder solve = SolveRequest.newBuilder().setDockerfile(df);
         for (ImageReference t : req.tags()) {
             solve.addTags(t.toString());
         }
         for (OutputSpec o : req.outputs()) {
-            Map<String, String> attrs = new LinkedHashMap<>(o.attrs());
-            if (attrs.containsKey("dest") && !attrs.get("dest").equals("-")) {
-                attrs.put("dest", Path.of(attrs.get("dest")).toAbsolutePath().toString());
-            }
-            solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(attrs));
+            solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs())));
         }
         String ref = UUID.randomUUID().toString();
         String sessionId = UUID.randomUUID().toString();
@@ -94,7 +96,7 @@ public final class RemoteBuild {
         ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
         try (DaemonTarget.Connection conn = target.connect();
              SessionClient session = new SessionClient(sessionId, Map.of("context", context), Map.of("context", walker),
-                     Map.of(), DockerConfig.fromEnvironment())) {
+                     req.grants().secrets(), DockerConfig.fromEnvironment())) {
             session.attach(conn.channel());
             StatusFollower status = new StatusFollower(conn, ref, progress);
             status.start();
@@ -114,6 +116,17 @@ public final class RemoteBuild {
             return new BuildResult(Descriptor.of(r.getManifestMediaType(), dev.kiln.common.Digest.parse(r.getManifestDigest()),
                     r.getManifestSize()), r.getConfigDigest(), r.getWarningsList(), r.getPushedList());
         }
+    }
+
+    /** {@code dest} and {@code src} paths made absolute: the daemon resolves them, not relative to its own directory. */
+    private static Map<String, String> absolute(Map<String, String> attrs) {
+        Map<String, String> out = new LinkedHashMap<>(attrs);
+        for (String k : new String[] {"dest", "src"}) {
+            if (out.containsKey(k) && !out.get(k).equals("-")) {
+                out.put(k, Path.of(out.get(k)).toAbsolutePath().toString());
+            }
+        }
+        return out;
     }
 
     /** The key under which the daemon keeps its copy of this context: this host and the directory. */

@@ -31,16 +31,18 @@ import java.util.Set;
  * insecure = ["registry.local:5000"]           # plain HTTP allowed
  * [daemon]
  * shutdown_grace_seconds = 60                  # how long SIGTERM lets builds finish
+ * allowed_entitlements = ["network.host"]     # what clients may --allow (default: none)
  * </pre>
  *
  * @param tls present when TCP listeners use mutual TLS
  */
 public record KilndConfig(Path root, List<DaemonAddress> addresses, String socketGroup, boolean insecureTcp, Tls tls,
-                          String runtime, int maxParallelism, List<String> insecureRegistries, Duration shutdownGrace) {
+                          String runtime, int maxParallelism, List<String> insecureRegistries, Duration shutdownGrace,
+                          Set<String> allowedEntitlements) {
     public static final Path DEFAULT_FILE = Path.of("/etc/kiln/kilnd.toml");
     private static final Set<String> KEYS = Set.of("root", "grpc.address", "grpc.group", "grpc.insecure_tcp", "grpc.tls.cert",
             "grpc.tls.key", "grpc.tls.ca", "worker.runtime", "worker.max_parallelism", "registry.insecure",
-            "daemon.shutdown_grace_seconds");
+            "daemon.shutdown_grace_seconds", "daemon.allowed_entitlements");
 
     /** A server certificate and key, and the CA that client certificates must chain to. */
     public record Tls(Path cert, Path key, Path ca) {
@@ -57,6 +59,7 @@ public record KilndConfig(Path root, List<DaemonAddress> addresses, String socke
         insecureRegistries = List.copyOf(insecureRegistries);
         runtime = runtime == null || runtime.isEmpty() ? "runc" : runtime;
         shutdownGrace = shutdownGrace == null ? Duration.ofSeconds(60) : shutdownGrace;
+        allowedEntitlements = allowedEntitlements == null ? Set.of() : Set.copyOf(allowedEntitlements);
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("kilnd needs at least one address to listen on");
         }
@@ -71,7 +74,7 @@ public record KilndConfig(Path root, List<DaemonAddress> addresses, String socke
     /** The defaults: state in /var/lib/kiln, one unix socket at /run/kiln/kilnd.sock. */
     public static KilndConfig defaults() {
         return new KilndConfig(Path.of("/var/lib/kiln"), List.of(DaemonAddress.parse(DaemonAddress.DEFAULT)), null, false,
-                null, "runc", 0, List.of(), Duration.ofSeconds(60));
+                null, "runc", 0, List.of(), Duration.ofSeconds(60), Set.of());
     }
 
     /** Reads {@code file} over the defaults; a missing file gives the defaults. */
@@ -116,31 +119,44 @@ public record KilndConfig(Path root, List<DaemonAddress> addresses, String socke
         List<String> insecureRegs = m.containsKey("registry.insecure") ? strings(m, "registry.insecure") : List.of();
         Duration grace = m.containsKey("daemon.shutdown_grace_seconds")
                 ? Duration.ofSeconds(number(m, "daemon.shutdown_grace_seconds")) : d.shutdownGrace();
-        return new KilndConfig(root, addrs, gid, insecure, tls, runtime, par, insecureRegs, grace);
+        Set<String> allowed = m.containsKey("daemon.allowed_entitlements")
+                ? Set.copyOf(strings(m, "daemon.allowed_entitlements")) : Set.of();
+        return new KilndConfig(root, addrs, gid, insecure, tls, runtime, par, insecureRegs, grace, allowed);
     }
 
     public KilndConfig withRoot(Path r) {
-        return new KilndConfig(r, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism, insecureRegistries, shutdownGrace);
+        return new KilndConfig(r, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism,
+                insecureRegistries, shutdownGrace, allowedEntitlements);
     }
 
     public KilndConfig withAddresses(List<DaemonAddress> a) {
-        return new KilndConfig(root, a, socketGroup, insecureTcp, tls, runtime, maxParallelism, insecureRegistries, shutdownGrace);
+        return new KilndConfig(root, a, socketGroup, insecureTcp, tls, runtime, maxParallelism,
+                insecureRegistries, shutdownGrace, allowedEntitlements);
     }
 
     public KilndConfig withTls(Tls t, boolean insecure) {
-        return new KilndConfig(root, addresses, socketGroup, insecure, t, runtime, maxParallelism, insecureRegistries, shutdownGrace);
+        return new KilndConfig(root, addresses, socketGroup, insecure, t, runtime, maxParallelism,
+                insecureRegistries, shutdownGrace, allowedEntitlements);
     }
 
     public KilndConfig withSocketGroup(String g) {
-        return new KilndConfig(root, addresses, g, insecureTcp, tls, runtime, maxParallelism, insecureRegistries, shutdownGrace);
+        return new KilndConfig(root, addresses, g, insecureTcp, tls, runtime, maxParallelism,
+                insecureRegistries, shutdownGrace, allowedEntitlements);
     }
 
     public KilndConfig withRuntime(String r) {
-        return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, r, maxParallelism, insecureRegistries, shutdownGrace);
+        return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, r, maxParallelism,
+                insecureRegistries, shutdownGrace, allowedEntitlements);
+    }
+
+    public KilndConfig withAllowedEntitlements(Set<String> e) {
+        return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism,
+                insecureRegistries, shutdownGrace, e);
     }
 
     public KilndConfig withShutdownGrace(Duration g) {
-        return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism, insecureRegistries, g);
+        return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism,
+                insecureRegistries, g, allowedEntitlements);
     }
 
     private static String string(Map<String, Object> m, String k) {

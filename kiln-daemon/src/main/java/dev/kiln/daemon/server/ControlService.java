@@ -83,7 +83,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 if (session == null) {
                     throw new KilnException("session " + req.getSessionId() + " is not attached to the daemon");
                 }
-                BuildResult r = new DaemonBuild(state.engine(), state.contexts()).run(req, session, trace);
+                BuildResult r = new DaemonBuild(state.engine(), state.contexts(), state.allowedEntitlements()).run(req, session, trace);
                 record.setStatus("completed").setManifestDigest(r.manifest().digest());
                 out.onNext(SolveResponse.newBuilder().setManifestDigest(r.manifest().digest())
                         .setManifestMediaType(r.manifest().mediaType()).setManifestSize(r.manifest().size())

@@ -9,17 +9,23 @@ import dev.kiln.daemon.api.SolveRequest;
 import dev.kiln.daemon.context.ContextCopy;
 import dev.kiln.daemon.context.ContextStore;
 import dev.kiln.daemon.context.FileEntry;
+import dev.kiln.engine.BuildGrants;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.BuildResult;
 import dev.kiln.engine.Engine;
 import dev.kiln.export.OutputSpec;
+import dev.kiln.export.cache.CacheSpec;
 import dev.kiln.oci.ImageReference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One Dockerfile build run by the daemon for a client: it brings the daemon's copy of the
@@ -31,14 +37,23 @@ final class DaemonBuild {
     static final String CONTEXT_VERTEX = "kilnd:context";
     private final Engine engine;
     private final ContextStore contexts;
+    private final Set<String> allowedEntitlements;
 
-    DaemonBuild(Engine engine, ContextStore contexts) {
+    DaemonBuild(Engine engine, ContextStore contexts, Set<String> allowedEntitlements) {
         this.engine = engine;
         this.contexts = contexts;
+        this.allowedEntitlements = allowedEntitlements;
     }
 
     BuildResult run(SolveRequest req, AttachedSession session, BuildTrace trace) throws InterruptedException, IOException {
         DockerfileFrontend df = req.getDockerfile();
+        for (String e : df.getEntitlementsList()) {
+            if (!allowedEntitlements.contains(e)) {
+                throw new KilnException("entitlement " + e + " is not allowed by this daemon (kilnd --allow-entitlement "
+                        + e + ", or [daemon] allowed_entitlements in kilnd.toml)");
+            }
+        }
+        BuildGrants grants = grants(df, session);
         String key = df.getContextKey().isEmpty() ? "session:" + session.id() : df.getContextKey();
         ContextCopy copy = contexts.copy(key);
         var lock = copy.lock();
@@ -60,9 +75,10 @@ final class DaemonBuild {
                     df.getTarget().isEmpty() ? Optional.empty() : Optional.of(df.getTarget()),
                     req.getTagsList().stream().map(DaemonBuild::reference).toList(),
                     req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
-                    df.getNoCache(), java.util.Set.copyOf(df.getNoCacheFilterList()), df.getBuildContextsMap(),
+                    df.getNoCache(), Set.copyOf(df.getNoCacheFilterList()), df.getBuildContextsMap(),
                     df.getPlatform().isEmpty() ? Platform.host() : Platform.parse(df.getPlatform()),
-                    df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty());
+                    df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty(),
+                    grants).withCaches(caches(df.getCacheFromList(), false), caches(df.getCacheToList(), true));
             return engine.build(br, trace);
         } finally {
             lock.readLock().unlock();
@@ -106,6 +122,24 @@ final class DaemonBuild {
         trace.accept(new ProgressEvent.Status(CONTEXT_VERTEX, "transfer", "transferring context: " + ByteSizes.format(bytes),
                 bytes, bytes, true, Instant.now()));
         trace.accept(new ProgressEvent.Completed(CONTEXT_VERTEX, name, start, Instant.now(), null));
+    }
+
+    /** The client's secrets, asked for over the session now and held in memory for this build only. */
+    private static BuildGrants grants(DockerfileFrontend df, AttachedSession session) throws IOException, InterruptedException {
+        Map<String, byte[]> secrets = new LinkedHashMap<>();
+        for (String id : df.getSecretIdsList()) {
+            secrets.put(id, session.secret(id).orElseThrow(() -> new KilnException("secret " + id
+                    + " was not found on the client")));
+        }
+        return new BuildGrants(secrets, Map.of(), Set.copyOf(df.getEntitlementsList()));
+    }
+
+    private static List<CacheSpec> caches(List<dev.kiln.daemon.api.Output> specs, boolean export) {
+        List<CacheSpec> out = new ArrayList<>();
+        for (var o : specs) {
+            out.add(new CacheSpec(o.getType(), o.getAttrsMap()));
+        }
+        return out;
     }
 
     private static ImageReference reference(String tag) {

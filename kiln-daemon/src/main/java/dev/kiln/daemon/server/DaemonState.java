@@ -26,14 +26,21 @@ final class DaemonState {
     private final Consumer<String> log;
     private final Instant startedAt = Instant.now();
     private final List<String> listening = new CopyOnWriteArrayList<>();
+    private final Set<String> allowedEntitlements;
     private int active;
     private boolean draining;
 
-    DaemonState(Engine engine, ContextStore contexts, BuildHistory history, Consumer<String> log) {
+    DaemonState(Engine engine, ContextStore contexts, BuildHistory history, Set<String> allowedEntitlements,
+                Consumer<String> log) {
+        this.allowedEntitlements = Set.copyOf(allowedEntitlements);
         this.engine = engine;
         this.contexts = contexts;
         this.history = history;
         this.log = log;
+    }
+
+    Set<String> allowedEntitlements() {
+        return allowedEntitlements;
     }
 
     Engine engine() {

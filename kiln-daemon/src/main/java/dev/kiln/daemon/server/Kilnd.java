@@ -74,7 +74,7 @@ public final class Kilnd implements AutoCloseable {
         try {
             ContextStore contexts = new ContextStore(root.resolve("contexts"));
             BuildHistory history = new BuildHistory(root.resolve("daemon").resolve("history"), 200);
-            k = new Kilnd(config, engine, new DaemonState(engine, contexts, history, log));
+            k = new Kilnd(config, engine, new DaemonState(engine, contexts, history, config.allowedEntitlements(), log));
             for (DaemonAddress a : config.addresses()) {
                 k.listen(a, log);
             }
