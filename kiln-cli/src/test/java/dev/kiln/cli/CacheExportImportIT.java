@@ -242,6 +242,35 @@ class CacheExportImportIT {
     }
 
     @Test
+    void cacheMountContentsTravelOnlyWhenExportedWithCacheMountsTrue() throws Exception {
+        Path ctx = Files.createDirectories(tmp.resolve("app-mounts"));
+        Files.createDirectories(ctx.resolve("src"));
+        Files.writeString(ctx.resolve("src/a.txt"), "v1\n");
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM " + base + "\nCOPY src /src\n"
+                + "RUN --mount=type=cache,id=compile,target=/cache sh -c 'if [ -f /cache/stamp ]; then echo warm-$(cat"
+                + " /cache/stamp); else echo cold; echo from-a > /cache/stamp; fi; cat /src/a.txt > /out'\n");
+        KilnRunner.Run a = machineA.run("build", "--progress", "plain", "--cache-to", "type=registry,ref="
+                + registry.reference("app/cache:mounts") + ",mode=max,cache-mounts=true", ctx.toString());
+        assertThat(a.exit()).as(a.all()).isZero();
+        assertThat(ran(a, "cold")).as(a.stderr()).isTrue();
+        KilnRunner.Run without = machineA.run("build", "--progress", "plain", "--cache-to", "type=registry,ref="
+                + registry.reference("app/cache:nomounts") + ",mode=max", ctx.toString());
+        assertThat(without.exit()).as(without.all()).isZero();
+        assertThat(cacheConfig("app/cache", "mounts").path("cacheMounts")).hasSize(1);
+        assertThat(cacheConfig("app/cache", "nomounts").path("cacheMounts")).isEmpty();
+
+        Files.writeString(ctx.resolve("src/a.txt"), "v2\n");
+        KilnRunner.Run b = fresh("machine-mounts-b").run("build", "--progress", "plain", "--cache-from",
+                registry.reference("app/cache:mounts"), ctx.toString());
+        assertThat(b.exit()).as(b.all()).isZero();
+        assertThat(ran(b, "warm-from-a")).as(b.stderr()).isTrue();
+        KilnRunner.Run c = fresh("machine-mounts-c").run("build", "--progress", "plain", "--cache-from",
+                registry.reference("app/cache:nomounts"), ctx.toString());
+        assertThat(c.exit()).as(c.all()).isZero();
+        assertThat(ran(c, "cold")).as(c.stderr()).isTrue();
+    }
+
+    @Test
     void anUnreadableCacheSourceIsOnlyAWarning() throws Exception {
         Path ctx = context("app-missing", "marker-final");
         KilnRunner.Run g = fresh("machine-g").run("build", "--progress", "plain", "--cache-from",

@@ -8,6 +8,7 @@ import dev.kiln.export.OutputSpec;
 import dev.kiln.export.cache.CacheConfig;
 import dev.kiln.export.cache.CacheExporter;
 import dev.kiln.export.cache.CacheImporter;
+import dev.kiln.export.cache.CacheMountSeeder;
 import dev.kiln.export.cache.CacheSpec;
 import dev.kiln.export.cache.ImportedCache;
 import dev.kiln.export.cache.ImportingCacheStore;
@@ -29,7 +30,8 @@ import java.util.UUID;
 
 /**
  * The engine's side of {@code --cache-from} and {@code --cache-to}: imports a job's caches
- * before it solves (a source that cannot be read is a warning, as in the reference), embeds an
+ * before it solves (a source that cannot be read is a warning, as in the reference; cache-mount
+ * contents it carries seed this state dir's empty cache mounts), embeds an
  * inline cache in the image, gets the image's still-imported layers where its outputs need
  * them, and exports the cache after the image. Each step is reported as a progress vertex.
  *
@@ -41,9 +43,11 @@ final class BuildCaches {
     private final CacheExporter exporter;
     private final LazyBlobs lazy;
     private final ContentStore content;
+    private final CacheMountSeeder seeder;
 
     BuildCaches(ImportingCacheStore store, CacheImporter importer, CacheExporter exporter, LazyBlobs lazy,
-                ContentStore content) {
+                ContentStore content, CacheMountSeeder seeder) {
+        this.seeder = seeder;
         this.store = store;
         this.importer = importer;
         this.exporter = exporter;
@@ -64,6 +68,10 @@ final class BuildCaches {
                 caches.add(c);
                 progress.accept(new ProgressEvent.Status(vertex, "records", c.size() + " cached steps", 0, 0, true,
                         Instant.now()));
+                for (String id : seeder.seed(c)) {
+                    progress.accept(new ProgressEvent.Status(vertex, "mount:" + id, "imported cache mount " + id, 0, 0,
+                            true, Instant.now()));
+                }
                 progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), null));
             } catch (IOException | RuntimeException e) {
                 progress.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), null));

@@ -85,7 +85,7 @@ public final class Engine implements AutoCloseable {
                     registry);
             this.caches = new BuildCaches(cacheStore, new dev.kiln.export.cache.CacheImporter(registry, content),
                     new dev.kiln.export.cache.CacheExporter(exporter, worker, content, registry, lazyBlobs), lazyBlobs,
-                    content);
+                    content, new dev.kiln.export.cache.CacheMountSeeder(worker, content));
             this.storage = new EngineStorage(new dev.kiln.worker.gc.StateStorage(db, snapshotter, content, images,
                     state.resolve("cachemounts")), GcPolicy.forStateDir(state));
             this.outputs = new Outputs(images, worker, lazyBlobs.pushView(), registry);

@@ -24,12 +24,16 @@ import java.util.List;
  * {"kilnCacheVersion":1,
  *  "layers":[{"digest":"sha256:…","mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",
  *             "size":123,"diffId":"sha256:…","empty":false}, …],
- *  "records":[{"key":"sha256:…","description":"[2/3] RUN make","results":[[0,1,2]]}, …]}
+ *  "records":[{"key":"sha256:…","description":"[2/3] RUN make","results":[[0,1,2]]}, …],
+ *  "cacheMounts":[{"id":"go-build","layer":3}]}
  * }</pre>
+ * {@code cacheMounts} is present only when exported with {@code cache-mounts=true}: each entry
+ * is a tar (in {@code layers}, but in no record) of a {@code RUN --mount=type=cache} directory.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CacheConfig(@JsonProperty("kilnCacheVersion") int version, @JsonProperty("layers") List<Layer> layers,
-                          @JsonProperty("records") List<CacheRecord> records) {
+                          @JsonProperty("records") List<CacheRecord> records,
+                          @JsonProperty("cacheMounts") List<CacheMount> cacheMounts) {
     /** The media type of this config blob, and the manifest's artifact type. */
     public static final String MEDIA_TYPE = "application/vnd.kiln.cache.config.v1+json";
     public static final int VERSION = 1;
@@ -39,6 +43,25 @@ public record CacheConfig(@JsonProperty("kilnCacheVersion") int version, @JsonPr
     public CacheConfig {
         layers = List.copyOf(layers);
         records = List.copyOf(records);
+        cacheMounts = cacheMounts == null ? List.of() : List.copyOf(cacheMounts);
+    }
+
+    /** A cache without cache-mount contents. */
+    public CacheConfig(int version, List<Layer> layers, List<CacheRecord> records) {
+        this(version, layers, records, List.of());
+    }
+
+    /**
+     * The contents of one {@code RUN --mount=type=cache} directory ({@code cache-mounts=true}):
+     * its id and the index in {@code layers} of a tar of it.
+     */
+    public record CacheMount(@JsonProperty("id") String id, @JsonProperty("layer") int layer) {}
+
+    /** The blob holding each exported cache mount's contents, by id. */
+    public java.util.Map<String, LayerBlob> cacheMountBlobs() {
+        java.util.Map<String, LayerBlob> out = new java.util.LinkedHashMap<>();
+        cacheMounts.forEach(m -> out.put(m.id(), layers.get(m.layer()).blob()));
+        return out;
     }
 
     /** One layer blob of the cache. */
@@ -86,6 +109,12 @@ public record CacheConfig(@JsonProperty("kilnCacheVersion") int version, @JsonPr
                                     + " of " + c.layers().size());
                         }
                     }
+                }
+            }
+            for (CacheMount m : c.cacheMounts()) {
+                if (m.layer() < 0 || m.layer() >= c.layers().size()) {
+                    throw new KilnException("cache " + where + ": cache mount " + m.id() + " names layer " + m.layer()
+                            + " of " + c.layers().size());
                 }
             }
             return c;

@@ -11,7 +11,11 @@ import dev.kiln.oci.archive.NamedImage;
 import dev.kiln.oci.archive.OciLayoutWriter;
 import dev.kiln.oci.image.ImageManifest;
 import dev.kiln.oci.layer.Compression;
+import dev.kiln.llb.ExecMount;
+import dev.kiln.llb.ExecOp;
 import dev.kiln.oci.layer.LayerBlob;
+import dev.kiln.oci.layer.LayerSource;
+import java.nio.file.Files;
 import dev.kiln.oci.layer.LayerWriter;
 import dev.kiln.registry.PushOptions;
 import dev.kiln.registry.RegistryClient;
@@ -101,7 +105,34 @@ public final class CacheExporter {
                 records.add(new CacheConfig.CacheRecord(step.key().toString(), step.vertex().name(), results));
             }
         }
-        return new CacheConfig(CacheConfig.VERSION, layers, records);
+        List<CacheConfig.CacheMount> mounts = new ArrayList<>();
+        if (spec.cacheMounts()) {
+            for (String id : cacheMountIds(steps)) {
+                Path dir = worker.cacheMountDir(id);
+                if (Files.isDirectory(dir)) {
+                    LayerBlob tar = new LayerWriter(content).write(dir, LayerSource.TREE, options);
+                    layers.add(CacheConfig.Layer.of(tar));
+                    mounts.add(new CacheConfig.CacheMount(id, layers.size() - 1));
+                }
+            }
+        }
+        return new CacheConfig(CacheConfig.VERSION, layers, records, mounts);
+    }
+
+    /** The ids of the {@code RUN --mount=type=cache} mounts of the solve's steps. */
+    private static Set<String> cacheMountIds(List<SolvedStep> steps) {
+        Set<String> ids = new java.util.TreeSet<>();
+        for (SolvedStep step : steps) {
+            if (step.vertex().op() instanceof ExecOp e) {
+                for (ExecMount m : e.mounts()) {
+                    if (m.type() == ExecMount.MountType.CACHE) {
+                        ids.add(m.cache() == null || m.cache().id() == null || m.cache().id().isEmpty() ? "default"
+                                : m.cache().id());
+                    }
+                }
+            }
+        }
+        return ids;
     }
 
     /** Whether {@code r} is a prefix of the final image's layer chain, without compressing anything new. */

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * One {@code --cache-to} or {@code --cache-from} value, parsed from the CSV form buildx uses:
- * {@code type=registry,ref=REF[,mode=min|max][,compression=gzip|zstd][,image-manifest=true]},
+ * {@code type=registry,ref=REF[,mode=min|max][,compression=gzip|zstd][,image-manifest=true][,cache-mounts=true]},
  * {@code type=local,dest=DIR} (export) or {@code type=local,src=DIR} (import), optionally
  * {@code tag=NAME} for the entry in the layout's index, and {@code type=inline}. A bare
  * value without {@code type=} is a registry reference, as in buildx.
@@ -61,8 +61,11 @@ public record CacheSpec(String type, Map<String, String> attrs) {
             throw new KilnException("image-manifest=false (a cache as an index of layers) is not supported: Kiln always"
                     + " writes the cache as an OCI image manifest, which every registry accepts");
         }
-        if (attrs.getOrDefault("cache-mounts", "false").equals("true")) {
-            throw new KilnException("cache-mounts=true is not supported yet: RUN --mount=type=cache contents stay local");
+        if (!List.of("true", "false").contains(attrs.getOrDefault("cache-mounts", "false"))) {
+            throw new KilnException("invalid cache-mounts=\"" + attrs.get("cache-mounts") + "\": want true or false");
+        }
+        if (type.equals("inline") && cacheMounts()) {
+            throw new KilnException("cache-mounts=true needs type=registry or type=local, not inline");
         }
         if (type.equals("inline") && mode().equals("max")) {
             throw new KilnException("type=inline only supports mode=min (the image holds only its own layers)");
@@ -78,6 +81,11 @@ public record CacheSpec(String type, Map<String, String> attrs) {
     /** min (the final image's steps, the default) or max (every step of every stage). */
     public String mode() {
         return attrs.getOrDefault("mode", "min");
+    }
+
+    /** Whether RUN --mount=type=cache contents travel with the cache ({@code cache-mounts=true}). */
+    public boolean cacheMounts() {
+        return attrs.getOrDefault("cache-mounts", "false").equals("true");
     }
 
     /** The name of the manifest in an OCI layout directory ({@code tag=}, default latest). */

@@ -17,10 +17,12 @@ public final class ImportedCache {
     private final String source;
     private final Map<Digest, List<List<LayerBlob>>> records = new HashMap<>();
     private final BlobFetcher fetcher;
+    private final Map<String, LayerBlob> cacheMounts;
 
     public ImportedCache(String source, CacheConfig config, BlobFetcher fetcher) {
         this.source = source;
         this.fetcher = fetcher;
+        this.cacheMounts = config.cacheMountBlobs();
         for (CacheConfig.CacheRecord r : config.records()) {
             records.putIfAbsent(Digest.parse(r.key()), config.chains(r));
         }
@@ -29,6 +31,11 @@ public final class ImportedCache {
     /** The layer chains of the step with this key, one per output; empty when the cache lacks it. */
     public Optional<List<List<LayerBlob>>> lookup(Digest key) {
         return Optional.ofNullable(records.get(key));
+    }
+
+    /** The cache-mount contents the cache carries, by cache id (empty unless exported with cache-mounts=true). */
+    public Map<String, LayerBlob> cacheMounts() {
+        return cacheMounts;
     }
 
     public BlobFetcher fetcher() {
