@@ -1,0 +1,3 @@
+set -e
+ln a.txt hard-a.txt
+mkdir -p d && ln b.txt d/hard-b.txt
