@@ -145,6 +145,10 @@ final class BuildCommand implements Callable<Integer> {
             }
             return report(Interruptible.run(() -> dev.kiln.cli.remote.RemoteBuild.run(daemon, req, finalSink)), display);
         }
+        java.util.OptionalInt rootless = RootlessLauncher.reexecIfNeeded();
+        if (rootless.isPresent()) {
+            return rootless.getAsInt();
+        }
         dev.kiln.engine.EngineConfig base = main.engineConfig(runtime);
         dev.kiln.engine.EngineConfig config = new dev.kiln.engine.EngineConfig(base.stateDir(), base.runtime(), maxParallelism, base.insecureRegistries(),
                 base.registryCertsDir());

@@ -49,6 +49,8 @@ public final class RuncExecutor implements Executor {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long KILL_TIMEOUT_MS = 10_000;
+    /** Whether this process runs in a user namespace other than the initial one (rootless Kiln). */
+    static final boolean USER_NAMESPACE = detectUserNamespace();
 
     private final Path stateDir;
     private final String runtimeBinary;
@@ -94,7 +96,7 @@ public final class RuncExecutor implements Executor {
         try {
             List<Path> files = NetworkFiles.write(bundle, process.hostname());
             RuntimeSpec.Host host = new RuntimeSpec.Host(files.get(0), files.get(1),
-                    HostLimits.containerNofile(HostLimits.read()), Capabilities.all(), cgroupsPath(id));
+                    HostLimits.containerNofile(HostLimits.read()), Capabilities.all(), cgroupsPath(id), USER_NAMESPACE);
             JSON.writerWithDefaultPrettyPrinter().writeValue(bundle.resolve("config.json").toFile(),
                     RuntimeSpec.build(root, process, user, host));
             int code = runContainer(id, bundle, stdout, stderr);
@@ -281,6 +283,17 @@ public final class RuncExecutor implements Executor {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    private static boolean detectUserNamespace() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/self/uid_map")).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty()).toList();
+            return !(lines.size() == 1 && lines.getFirst().split("\\s+").length == 3
+                    && lines.getFirst().matches("0\\s+0\\s+4294967295"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The directory under which this executor keeps bundles and runtime state. */

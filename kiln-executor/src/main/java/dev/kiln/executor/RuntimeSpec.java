@@ -17,7 +17,8 @@ import java.util.Optional;
  * but the runtime's standard devices; no_new_privs; and the {@link SeccompProfile} filter.
  * {@code insecure} gives every capability, no masked or read-only paths, a writable /sys, no seccomp
  * filter and no no_new_privs. No AppArmor profile is applied (Debian's runc hosts rarely load one).
- * Secret environment entries come last in {@code process.env}.
+ * Secret environment entries come last in {@code process.env}. In a user namespace (rootless Kiln)
+ * /sys is the engine's, bound read-only, and no device cgroup is asked for (runc cannot set one there).
  *
  * <p>The result is a tree of maps and lists for Jackson to write. Pure function of its inputs.
  */
@@ -33,7 +34,13 @@ final class RuntimeSpec {
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /** Inputs that are not part of the {@link ProcessSpec}. */
-    record Host(Path hostsFile, Path resolvConfFile, long nofile, List<String> allCapabilities, Optional<String> cgroupsPath) {}
+    record Host(Path hostsFile, Path resolvConfFile, long nofile, List<String> allCapabilities, Optional<String> cgroupsPath,
+                boolean userNamespace) {
+        /** A host in the initial user namespace. */
+        Host(Path hostsFile, Path resolvConfFile, long nofile, List<String> allCapabilities, Optional<String> cgroupsPath) {
+            this(hostsFile, resolvConfFile, nofile, allCapabilities, cgroupsPath, false);
+        }
+    }
 
     private RuntimeSpec() {}
 
@@ -100,8 +107,14 @@ final class RuntimeSpec {
                 List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
         m.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
         m.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
-        m.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sysMode)));
-        m.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", sysMode)));
+        if (host.userNamespace()) {
+            // rootless: sysfs and cgroup may only be mounted by the owner of the network namespace and the
+            // cgroup namespace; bind the engine's /sys (with its cgroup tree) read-only instead, as rootless runc does
+            m.add(mount("/sys", "bind", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
+        } else {
+            m.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sysMode)));
+            m.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", sysMode)));
+        }
         m.add(mount("/etc/hosts", "bind", host.hostsFile().toString(), List.of("rbind", "ro")));
         m.add(mount("/etc/resolv.conf", "bind", host.resolvConfFile().toString(), List.of("rbind", "ro")));
         for (MountSpec extra : process.mounts()) {
@@ -135,7 +148,9 @@ final class RuntimeSpec {
         if (!process.insecure()) {
             linux.put("seccomp", SeccompProfile.spec());
         }
-        linux.put("resources", Map.of("devices", List.of(Map.of("allow", process.insecure(), "access", "rwm"))));
+        if (!host.userNamespace()) {
+            linux.put("resources", Map.of("devices", List.of(Map.of("allow", process.insecure(), "access", "rwm"))));
+        }
         return linux;
     }
 }

@@ -72,14 +72,22 @@ public final class OverlayMarkers {
         }
     }
 
-    /** Whether {@code dir} carries {@code trusted.overlay.opaque=y}. */
-    public static boolean isOpaque(Path dir) {
-        return get(dir, OVERLAY_OPAQUE).map(v -> new String(v, StandardCharsets.UTF_8).equals("y")).orElse(false);
+    /** The opaque marker overlayfs mounted with {@code userxattr} uses (in a user namespace). */
+    public static final String USER_OVERLAY_OPAQUE = "user.overlay.opaque";
+
+    /** The opaque xattr this process's overlay mounts use: {@code user.overlay.opaque} in a user namespace. */
+    public static String opaqueXattr() {
+        return UserNamespace.current() ? USER_OVERLAY_OPAQUE : OVERLAY_OPAQUE;
     }
 
-    /** Marks {@code dir} opaque ({@code trusted.overlay.opaque=y}); needs CAP_SYS_ADMIN. */
+    /** Whether {@code dir} carries the opaque marker ({@link #opaqueXattr()}{@code =y}). */
+    public static boolean isOpaque(Path dir) {
+        return get(dir, opaqueXattr()).map(v -> new String(v, StandardCharsets.UTF_8).equals("y")).orElse(false);
+    }
+
+    /** Marks {@code dir} opaque ({@link #opaqueXattr()}{@code =y}); trusted.* needs CAP_SYS_ADMIN. */
     public static void setOpaque(Path dir) {
-        set(dir, OVERLAY_OPAQUE, new byte[] {'y'});
+        set(dir, opaqueXattr(), new byte[] {'y'});
     }
 
     /** Whether {@code path} is an overlay whiteout: a character device with device number 0/0. */

@@ -42,6 +42,9 @@ import java.util.stream.Stream;
  * Beyond a page, {@link Mounter} switches to the new mount API ({@code fsconfig lowerdir+}), which
  * takes one layer per call; the kernel's own limit of 500 layers remains.
  *
+ * <p>In a user namespace (rootless) overlays are mounted with {@code userxattr}, so opaque
+ * directories carry {@code user.overlay.opaque=y} ({@link OverlayMarkers#opaqueXattr()}).
+ *
  * <p>A base-image layer can be imported without mounting: {@code prepare}, write into
  * {@link #diffDir} directly (whiteouts as 0/0 character devices), {@code commit}.
  *
@@ -53,7 +56,16 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
     /** Options that keep the upper dir a plain diff. */
     public static final List<String> DIFF_OPTIONS = List.of("index=off", "redirect_dir=off", "metacopy=off");
 
+    /** In a user namespace: overlayfs refuses userxattr with redirects followed, so they are neither made nor followed. */
+    public static final List<String> USER_NAMESPACE_DIFF_OPTIONS = List.of("index=off", "redirect_dir=nofollow",
+            "metacopy=off", "userxattr");
+
     private final Path linksDir;
+
+    /** The options that keep an upper dir a plain diff in this process's user namespace. */
+    public static List<String> diffOptions() {
+        return UserNamespace.current() ? USER_NAMESPACE_DIFF_OPTIONS : DIFF_OPTIONS;
+    }
 
     /** Opens (creating if needed) the snapshot state under {@code root} and removes crash leftovers. */
     public OverlaySnapshotter(Path root) {
@@ -96,7 +108,7 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
         if (!active && parents.size() == 1) {
             return List.of(new Mount("bind", dirOf(parents.getFirst()).resolve("fs").toString(), List.of("ro", "rbind")));
         }
-        List<String> options = new ArrayList<>(DIFF_OPTIONS);
+        List<String> options = new ArrayList<>(diffOptions());
         if (active) {
             options.add("workdir=" + dir.resolve("work"));
             options.add("upperdir=" + dir.resolve("fs"));

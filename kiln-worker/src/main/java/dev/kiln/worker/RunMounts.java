@@ -113,8 +113,9 @@ final class RunMounts implements AutoCloseable {
         Path work = Files.createDirectories(scratch.resolve("work"));
         Path merged = Files.createDirectories(scratch.resolve("merged"));
         Files.setAttribute(upper, "unix:mode", Files.getAttribute(src, "unix:mode"));
-        mounter.mount(List.of(new Mount("overlay", "overlay", List.of("lowerdir=" + src, "upperdir=" + upper,
-                "workdir=" + work, "index=off", "redirect_dir=off", "metacopy=off"))), merged);
+        List<String> options = new ArrayList<>(dev.kiln.snapshot.OverlaySnapshotter.diffOptions());
+        options.addAll(List.of("lowerdir=" + src, "upperdir=" + upper, "workdir=" + work));
+        mounter.mount(List.of(new Mount("overlay", "overlay", options)), merged);
         held.add(() -> mounter.unmount(merged));
         specs.add(new MountSpec(m.dest(), "bind", merged.toString(), List.of("rbind", "rw")));
     }
