@@ -65,7 +65,7 @@ public final class KilnWorker implements OpRunner {
         this.baseImages = new BaseImages(snapshotter, content, layers);
         this.images = images;
         this.http = new HttpSource(stateDir.resolve("downloads"));
-        this.remote = new RemoteLayers(content, baseImages);
+        this.remote = new RemoteLayers(content, baseImages, snapshotter);
         this.cacheMountRoot = stateDir.resolve("cachemounts");
     }
 
@@ -171,7 +171,7 @@ public final class KilnWorker implements OpRunner {
         return switch (v.op()) {
             case SourceOp s when HttpSource.handles(s) -> List.of(http.run(s, Digest.sha256(LlbCodec.encode(s)), trees));
             case SourceOp s -> List.of(source(s, job));
-            case ExecOp e -> List.of(execs.run(v, e, inputs, job));
+            case ExecOp e -> List.of(execs.run(v, ProxyEnv.apply(e, v.meta()), inputs, job));
             case FileOp f -> List.of(files.run(f, inputs));
             case MergeOp m -> throw new KilnException("merge ops are not supported yet (COPY --link)");
             case DiffOp d -> throw new KilnException("diff ops are not supported yet");

@@ -47,8 +47,25 @@ final class RunStep {
                     case DEFAULT -> ExecOp.NetworkMode.DEFAULT;
                 }, r.security() == dev.kiln.dockerfile.instructions.SecurityMode.INSECURE
                         ? ExecOp.SecurityMode.INSECURE : ExecOp.SecurityMode.SANDBOX);
-        st.fs = Optional.of(sc.conv.builder.add(op, inputs, sc.meta(r)));
+        st.fs = Optional.of(sc.conv.builder.add(op, inputs, withProxyEnv(sc.meta(r))));
         sc.history("RUN " + (r.shellForm() ? String.join(" ", args) : StageConverter.jsonArray(args)) + " # buildkit", true);
+    }
+
+    /**
+     * The proxy build args (HTTP_PROXY, no_proxy…) apply to every RUN without an ARG; they travel
+     * in the vertex description, which the worker adds to the environment, so that they are in
+     * neither the cache key nor the history (BuildKit's ProxyEnv). A declared ARG of the same
+     * name is an ordinary build arg instead.
+     */
+    private dev.kiln.llb.VertexMeta withProxyEnv(dev.kiln.llb.VertexMeta meta) {
+        java.util.Map<String, String> d = new java.util.TreeMap<>(meta.description());
+        for (String name : DockerfileConverter.PROXY_ARGS) {
+            String value = sc.conv.request.buildArgs().get(name);
+            if (value != null && !sc.state.args.containsKey(name)) {
+                d.put("proxy.env." + name, value);
+            }
+        }
+        return d.size() == meta.description().size() ? meta : new dev.kiln.llb.VertexMeta(meta.name(), meta.ignoreCache(), d);
     }
 
     private List<String> command(RunInstruction r, List<Edge> inputs, List<ExecMount> mounts) {

@@ -213,4 +213,20 @@ class DockerfileConverterTest {
                 .containsExactly("echo parent", "echo triggered", "echo child");
         assertThat(r.config().config().onBuild()).isEmpty();
     }
+
+    @Test
+    void proxyBuildArgsReachRunWithoutArgButStayOutOfTheOpAndHistory() {
+        String df = "FROM base\nRUN wget http://example/\n";
+        ConvertResult plain = convert(df, Map.of(), null, new FakeResolver());
+        ConvertResult proxied = convert(df, Map.of("HTTP_PROXY", "http://proxy:3128", "no_proxy", "localhost"), null,
+                new FakeResolver());
+        Vertex run = proxied.definition().vertices().stream().filter(v -> v.op() instanceof ExecOp).findFirst().orElseThrow();
+        assertThat(run.meta().description()).containsEntry("proxy.env.HTTP_PROXY", "http://proxy:3128")
+                .containsEntry("proxy.env.no_proxy", "localhost");
+        assertThat(execs(proxied.definition())).isEqualTo(execs(plain.definition()));
+        assertThat(proxied.config().history().toString()).doesNotContain("proxy:3128");
+        ConvertResult declared = convert("FROM base\nARG HTTP_PROXY\nRUN wget http://example/\n",
+                Map.of("HTTP_PROXY", "http://proxy:3128"), null, new FakeResolver());
+        assertThat(execs(declared.definition()).getFirst().meta().env()).contains("HTTP_PROXY=http://proxy:3128");
+    }
 }
