@@ -86,6 +86,11 @@ final class BuildCaches {
         store.detach(jobId);
     }
 
+    /** Records imported steps that this build unpacked in the local cache (see {@link ImportingCacheStore#keepMaterialised}). */
+    void keepMaterialised(Solver.Solution solution) {
+        store.keepMaterialised(solution.steps());
+    }
+
     /** The image with an inline cache in its config when {@code --cache-to type=inline} asks for one. */
     ImageExporter.ExportedImage inline(BuildRequest req, Solver.Solution solution, ImageExporter.ExportedImage image,
                                        LayerWriter.Options options) throws IOException {

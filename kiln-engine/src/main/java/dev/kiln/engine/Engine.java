@@ -162,7 +162,9 @@ public final class Engine implements AutoCloseable {
             caches.importFor(jobId, req.cacheFrom(), progress);
             try {
                 Solver.Solution solution = solver.solveWithSteps(converted.definition(), job);
-                return export(req, converted, solution, progress, warnings);
+                BuildResult result = export(req, converted, solution, progress, warnings);
+                caches.keepMaterialised(solution);
+                return result;
             } finally {
                 caches.release(jobId);
                 worker.releaseJob(jobId);

@@ -33,6 +33,7 @@ public final class RemoteLayers {
     private final Map<String, Chain> chains = new ConcurrentHashMap<>();
     private final ContentStore content;
     private final BaseImages baseImages;
+    private final dev.kiln.snapshot.Snapshotter snapshotter;
     private final AtomicLong fetchedBlobs = new AtomicLong();
 
     /** An imported chain: its layers bottom-up and where their blobs come from. */
@@ -42,9 +43,20 @@ public final class RemoteLayers {
         }
     }
 
-    RemoteLayers(ContentStore content, BaseImages baseImages) {
+    RemoteLayers(ContentStore content, BaseImages baseImages, dev.kiln.snapshot.Snapshotter snapshotter) {
         this.content = content;
         this.baseImages = baseImages;
+        this.snapshotter = snapshotter;
+    }
+
+    /**
+     * The local form of a lazy result whose chain is unpacked here by now (materialised
+     * itself, or as the prefix of a chain that was): its committed snapshot. Empty while any
+     * of it is only in the imported cache, and for results that are not lazy.
+     */
+    public Optional<Result> local(Result r) {
+        return Refs.lazyId(r).map(id -> "layer-" + id).filter(name -> snapshotter.stat(name).isPresent())
+                .map(Refs::snapshot);
     }
 
     /** Registers an imported chain and returns the lazy result that stands for it. */

@@ -5,6 +5,7 @@ import dev.kiln.oci.layer.LayerBlob;
 import dev.kiln.solver.CacheStore;
 import dev.kiln.solver.JobContext;
 import dev.kiln.solver.Result;
+import dev.kiln.solver.SolvedStep;
 import dev.kiln.worker.KilnWorker;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,36 @@ public final class ImportingCacheStore implements CacheStore {
             }
         }
         return mine;
+    }
+
+    /**
+     * Records in the local store the imported steps of a finished solve whose layers are now
+     * unpacked here (a step ran on them, or an output needed their files), so that the next
+     * build on this state dir finds them without {@code --cache-from}. Returns how many.
+     */
+    public int keepMaterialised(List<SolvedStep> steps) {
+        int kept = 0;
+        for (SolvedStep step : steps) {
+            List<Result> local = new ArrayList<>();
+            boolean anyLazy = false;
+            for (Result r : step.results()) {
+                if (worker.remoteLayers().chain(r).isEmpty()) {
+                    local.add(r);
+                    continue;
+                }
+                anyLazy = true;
+                Optional<Result> unpacked = worker.remoteLayers().local(r);
+                if (unpacked.isEmpty()) {
+                    break;
+                }
+                local.add(unpacked.get());
+            }
+            if (anyLazy && local.size() == step.results().size()) {
+                this.local.save(step.key(), local, step.vertex().name());
+                kept++;
+            }
+        }
+        return kept;
     }
 
     @Override
