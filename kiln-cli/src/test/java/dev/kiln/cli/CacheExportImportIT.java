@@ -166,7 +166,8 @@ class CacheExportImportIT {
         Files.writeString(ctx.resolve("Dockerfile"), Files.readString(ctx.resolve("Dockerfile"))
                 .replace("marker-final", "marker-changed"));
         int mark = registry.requests().size();
-        KilnRunner.Run c = fresh("machine-c").run("build", "--progress", "plain", "-t", "partial:1",
+        KilnRunner machineC = fresh("machine-c");
+        KilnRunner.Run c = machineC.run("build", "--progress", "plain", "-t", "partial:1",
                 "--cache-from", "type=registry,ref=" + registry.reference("app/cache:partial"), ctx.toString());
         assertThat(c.exit()).as(c.all()).isZero();
         assertThat(ran(c, "marker-building")).as(c.stderr()).isFalse();
@@ -178,6 +179,11 @@ class CacheExportImportIT {
         assertThat(since(mark).stream().filter(AccessLoggedRegistry.Request::isBlobGet)
                 .map(AccessLoggedRegistry.Request::blobDigest)).as("the builder's layer is not needed")
                 .doesNotContain(builderLayer);
+
+        KilnRunner.Run again = machineC.run("build", "--progress", "plain", "-t", "partial:2", ctx.toString());
+        assertThat(again.exit()).as(again.all()).isZero();
+        assertThat(ran(again, "marker-building") || ran(again, "marker-changed"))
+                .as("the imported steps this machine unpacked are in its local cache now: " + again.stderr()).isFalse();
     }
 
     @Test
