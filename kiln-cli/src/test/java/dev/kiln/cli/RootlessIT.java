@@ -1,0 +1,165 @@
+package dev.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Rootless {@code kiln build}: a fresh unprivileged user with subordinate id ranges builds the
+ * busybox base and a multi-stage image (RUN as root and as USER app, COPY --chown, COPY --from
+ * keeping foreign owners, an opaque directory) and gets byte-identical images to root's
+ * (SOURCE_DATE_EPOCH pins the times); a user without ranges gets a message naming what is missing.
+ * Needs root (to create the users), uidmap and util-linux 2.38.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RootlessIT {
+    private static final String EPOCH = "1700000000";
+    private static final Pattern IMAGE = Pattern.compile("writing image (sha256:[0-9a-f]{64})");
+    private final String suffix = UUID.randomUUID().toString().substring(0, 6);
+    private final String user = "kilnrl" + suffix;
+    private final String plainUser = "kilnnr" + suffix;
+    private final List<String> created = new ArrayList<>();
+    private Path work;
+
+    @BeforeAll
+    void createUsers() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        assumeTrue(BuildIT.onPath("newuidmap") && BuildIT.onPath("newgidmap"), "uidmap is not installed");
+        assumeTrue(BuildIT.onPath("useradd") || Files.isExecutable(Path.of("/usr/sbin/useradd")), "useradd missing");
+        assumeTrue(BuildIT.exec(null, "unshare", "--help").stdout().contains("--map-users"), "unshare < 2.38");
+        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")) && BuildIT.onPath("runc"), "busybox-static or runc missing");
+        work = Files.createTempDirectory(Path.of("/tmp"), "kiln-rootless-");
+        Files.setAttribute(work, "unix:mode", 0755);
+        for (String u : List.of(user, plainUser)) {
+            KilnRunner.Run add = BuildIT.exec(null, "useradd", "-m", "-d", work.resolve("home-" + u).toString(), "-s", "/bin/sh", u);
+            assertThat(add.exit()).as(add.all()).isZero();
+            created.add(u);
+        }
+        removeSubordinateIds();   // Debian's useradd allots ranges itself: start from none
+        Files.writeString(Path.of("/etc/subuid"), user + ":524288:65536\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(Path.of("/etc/subgid"), user + ":524288:65536\n", java.nio.file.StandardOpenOption.APPEND);
+        Path bb = Files.createDirectories(work.resolve("busybox"));
+        Path src = KilnRunner.repoRoot().resolve("examples/busybox");
+        try (var files = Files.walk(src)) {
+            for (Path f : files.toList()) {
+                Path t = bb.resolve(src.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        Files.copy(Path.of("/bin/busybox"), bb.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        Path app = Files.createDirectories(work.resolve("app"));
+        Files.writeString(app.resolve("hello.txt"), "hello\n");
+        Files.writeString(app.resolve("Dockerfile"), """
+                FROM busybox AS build
+                RUN mkdir -p /out/d && echo built > /out/a && touch /out/d/x && chown -R 123:456 /out/d
+                FROM busybox
+                COPY --from=build --chown=1000:1000 /out/a /srv/a
+                COPY --from=build /out/d /srv/d
+                COPY --chown=2000:3000 hello.txt /srv/hello.txt
+                USER app
+                RUN echo "as $(id -u):$(id -g)" > /home/app/who
+                USER root
+                RUN rm -rf /tmp && mkdir /tmp && chmod 1777 /tmp
+                """);
+        assertThat(BuildIT.exec(null, "chmod", "-R", "a+rX", work.toString()).exit()).isZero();
+    }
+
+    @AfterAll
+    void removeUsers() throws Exception {
+        for (String u : created) {
+            BuildIT.exec(null, "userdel", "-r", "-f", u);
+        }
+        removeSubordinateIds();
+        if (work != null) {
+            BuildIT.exec(null, "rm", "-rf", work.toString());
+        }
+    }
+
+    private void removeSubordinateIds() throws IOException {
+        for (String f : List.of("/etc/subuid", "/etc/subgid")) {
+            Path p = Path.of(f);
+            if (Files.exists(p)) {
+                Files.write(p, Files.readAllLines(p).stream()
+                        .filter(l -> !l.startsWith(user + ":") && !l.startsWith(plainUser + ":")).toList());
+            }
+        }
+    }
+
+    /** Runs the launcher as {@code asUser} (no KILN_ROOT, so the default state dir), in {@link #work}. */
+    KilnRunner.Run kilnAs(String asUser, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("runuser", "-u", asUser, "--", "env", "-u", "KILN_ROOT",
+                "HOME=" + work.resolve("home-" + asUser), "SOURCE_DATE_EPOCH=" + EPOCH,
+                KilnRunner.repoRoot().resolve("kiln").toString()));
+        cmd.addAll(List.of(args));
+        return KilnRunner.finish(new ProcessBuilder(cmd).directory(work.toFile()).start());
+    }
+
+    KilnRunner.Run kilnAsRoot(Path state, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("env", "SOURCE_DATE_EPOCH=" + EPOCH,
+                KilnRunner.repoRoot().resolve("kiln").toString(), "--root", state.toString()));
+        cmd.addAll(List.of(args));
+        return KilnRunner.finish(new ProcessBuilder(cmd).directory(work.toFile()).start());
+    }
+
+    static String image(KilnRunner.Run r) {
+        Matcher m = IMAGE.matcher(r.stderr());
+        assertThat(m.find()).as(r.all()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void anUnprivilegedUserBuildsTheSameImagesAsRoot() throws Exception {
+        Path rootState = work.resolve("root-state");
+        KilnRunner.Run rootBase = kilnAsRoot(rootState, "build", "--progress", "plain", "-t", "busybox:latest", "busybox");
+        assertThat(rootBase.exit()).as(rootBase.all()).isZero();
+        KilnRunner.Run userBase = kilnAs(user, "build", "--progress", "plain", "-t", "busybox:latest", "busybox");
+        assertThat(userBase.exit()).as(userBase.all()).isZero();
+        assertThat(image(userBase)).isEqualTo(image(rootBase));
+
+        Path rootTar = work.resolve("app-root.tar");
+        Path userTar = work.resolve("app-user.tar");
+        KilnRunner.Run rootApp = kilnAsRoot(rootState, "build", "--progress", "plain", "-o", "type=tar,dest=" + rootTar, "app");
+        assertThat(rootApp.exit()).as(rootApp.all()).isZero();
+        Path userOut = Files.createDirectories(work.resolve("user-out"));
+        BuildIT.exec(null, "chown", user, userOut.toString());
+        KilnRunner.Run userApp = kilnAs(user, "build", "--progress", "plain", "-o",
+                "type=tar,dest=" + userOut.resolve("app.tar"), "app");
+        assertThat(userApp.exit()).as(userApp.all()).isZero();
+        assertThat(image(userApp)).as("the same image digest as root's").isEqualTo(image(rootApp));
+        Files.copy(userOut.resolve("app.tar"), userTar);
+
+        Path home = work.resolve("home-" + user);
+        assertThat(home.resolve(".local/share/kiln/kiln.db")).exists();
+        String listing = BuildIT.exec(null, "tar", "-tvf", userTar.toString()).stdout();
+        assertThat(listing).containsPattern("1000/1000 .* srv/a").containsPattern("123/456 .* srv/d/x")
+                .containsPattern("2000/3000 .* srv/hello.txt").containsPattern("1000/1000 .* home/app/who");
+        assertThat(BuildIT.exec(null, "tar", "-xOf", userTar.toString(), "home/app/who").stdout()).isEqualTo("as 1000:1000\n");
+        assertThat(BuildIT.exec(null, "tar", "-tvf", rootTar.toString()).stdout()).isEqualTo(listing);
+    }
+
+    @Test
+    void aUserWithoutSubordinateIdsIsToldWhatIsMissing() throws Exception {
+        Path ctx = work.resolve("app");
+        KilnRunner.Run r = kilnAs(plainUser, "build", "--progress", "plain", ctx.toString());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("kiln runs rootless as " + plainUser + " only with")
+                .contains("/etc/subuid").contains("/etc/subgid");
+    }
+}
