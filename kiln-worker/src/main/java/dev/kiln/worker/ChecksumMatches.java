@@ -97,17 +97,31 @@ final class ChecksumMatches {
         return String.join("/", out);
     }
 
-    /** Whether a COPY --exclude pattern of the selector hides this path. */
-    static boolean excludedBySelector(ContentSelector selector, String rel) {
-        for (String ex : selector.exclude()) {
-            if (Glob.compile(clean(ex)).matcher(rel).matches()) {
-                return true;
-            }
-            String base = rel.contains("/") ? rel.substring(rel.lastIndexOf('/') + 1) : rel;
-            if (!ex.contains("/") && Glob.compile(ex).matcher(base).matches()) {
-                return true;
-            }
+    private static final java.util.Map<List<String>, dev.kiln.session.IgnorePatterns> EXCLUDES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Whether a COPY/ADD {@code --exclude} pattern of the selector hides {@code rel}: as in
+     * BuildKit, patterns use .dockerignore syntax ({@code **}, {@code !}) and apply to paths
+     * relative to the copied source {@code matchRoot} (a file source is matched by its name).
+     */
+    static boolean excludedBySelector(ContentSelector selector, String matchRoot, String rel) {
+        if (selector.exclude().isEmpty()) {
+            return false;
         }
-        return false;
+        String relToSource;
+        if (rel.equals(matchRoot)) {
+            relToSource = rel.substring(rel.lastIndexOf('/') + 1);
+        } else if (matchRoot.isEmpty()) {
+            relToSource = rel;
+        } else if (rel.startsWith(matchRoot + "/")) {
+            relToSource = rel.substring(matchRoot.length() + 1);
+        } else {
+            relToSource = rel;
+        }
+        if (EXCLUDES.size() > 1000) {
+            EXCLUDES.clear();
+        }
+        return EXCLUDES.computeIfAbsent(selector.exclude(), dev.kiln.session.IgnorePatterns::of).excluded(relToSource);
     }
 }

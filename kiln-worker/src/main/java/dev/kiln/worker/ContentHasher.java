@@ -39,12 +39,12 @@ final class ContentHasher {
             }
             Path start = selector.followLinks() ? RootedPaths.resolve(tree.root(), m.relative())
                     : tree.root().resolve(m.relative());
-            walk(md, tree, start, m.relative(), selector);
+            walk(md, tree, start, m.relative(), m.relative(), selector);
         }
         return Digest.fromSha256(md.digest());
     }
 
-    private void walk(MessageDigest md, MountedTree tree, Path p, String rel, ContentSelector selector)
+    private void walk(MessageDigest md, MountedTree tree, Path p, String root, String rel, ContentSelector selector)
             throws IOException {
         if (!RootedPaths.existsNoFollow(p)) {
             update(md, rel + " missing\n");
@@ -75,10 +75,10 @@ final class ContentHasher {
             if (tree.excluded(childRel) && !isDir) {
                 continue;
             }
-            if (ChecksumMatches.excludedBySelector(selector, childRel)) {
+            if (ChecksumMatches.excludedBySelector(selector, root, childRel)) {
                 continue;
             }
-            walk(md, tree, c, childRel, selector);
+            walk(md, tree, c, root, childRel, selector);
         }
     }
 

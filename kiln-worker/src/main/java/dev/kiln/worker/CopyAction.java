@@ -35,6 +35,8 @@ final class CopyAction {
     private final ModeSpec chmod;
     private final Accounts.Owner owner;
     private final Map<Object, Path> linkTargets = new HashMap<>();
+    /** The source path being copied (relative to the source root): --exclude patterns apply below it. */
+    private String matchRoot = "";
 
     CopyAction(FileAction.Copy copy, MountedTree source, boolean sourceIsClient, Path destRoot) {
         this.copy = copy;
@@ -61,6 +63,10 @@ final class CopyAction {
                         + (sourceIsClient ? " in the build context (is it excluded by .dockerignore?)" : ""));
             }
             any = true;
+            matchRoot = m.relative();
+            if (wildcard && excludedByCopy(m.relative())) {
+                continue;
+            }
             copyOne(m.relative(), wildcard);
         }
         if (!any && !(wildcard && copy.allowEmptyWildcard())) {
@@ -80,6 +86,10 @@ final class CopyAction {
             ArchiveExtractor.extract(src, destRoot, dest, copy.chown() == null ? null : owner);
             return;
         }
+        if (copy.parents()) {
+            copyWithParents(src, meta, rel);
+            return;
+        }
         boolean destIsDirHint = dest.endsWith("/") || multiple;
         if (meta.type() == FileMeta.Type.DIRECTORY && copy.dirContentsOnly()) {
             Path target = ensureDir(dest);
@@ -95,6 +105,38 @@ final class CopyAction {
         } else {
             Path parent = ensureDir(parentOf(dest));
             target = parent.resolve(destPath.getFileName().toString());
+        }
+        copyEntry(src, target, meta, rel);
+    }
+
+    /**
+     * {@code --parents}: the source keeps its path below dest ({@code a/b/c.txt} → {@code DEST/a/b/c.txt});
+     * a {@code /./} in the source marks where the kept path starts ({@code ./src/./pkg/f} → {@code DEST/pkg/f}).
+     */
+    private void copyWithParents(Path src, FileMeta meta, String rel) throws IOException {
+        String kept = rel;
+        String pattern = copy.src().replaceFirst("^/+", "");
+        while (pattern.startsWith("./")) {
+            pattern = pattern.substring(2);
+        }
+        int pivot = pattern.indexOf("/./");
+        if (pivot >= 0) {
+            String before = ChecksumMatches.clean(pattern.substring(0, pivot));
+            int skip = before.isEmpty() ? 0 : before.split("/").length;
+            String[] parts = rel.split("/");
+            kept = String.join("/", java.util.Arrays.copyOfRange(parts, Math.min(skip, parts.length), parts.length));
+        }
+        String dest = copy.dest().endsWith("/") ? copy.dest() : copy.dest() + "/";
+        if (kept.isEmpty()) {
+            copyChildren(src, ensureDir(dest), rel);
+            return;
+        }
+        Path parent = ensureDir(parentOf(dest + kept));
+        Path target = parent.resolve(kept.substring(kept.lastIndexOf('/') + 1));
+        if (meta.type() == FileMeta.Type.DIRECTORY && Files.isDirectory(target)) {
+            copyChildren(src, target, rel);
+            setMeta(target, meta, true);
+            return;
         }
         copyEntry(src, target, meta, rel);
     }
@@ -122,7 +164,7 @@ final class CopyAction {
 
     private boolean excludedByCopy(String childRel) {
         ContentSelector sel = new ContentSelector(List.of(), false, false, null, copy.excludePatterns());
-        return ChecksumMatches.excludedBySelector(sel, childRel);
+        return ChecksumMatches.excludedBySelector(sel, matchRoot, childRel);
     }
 
     private void copyEntry(Path src, Path target, FileMeta meta, String rel) throws IOException {
