@@ -72,6 +72,22 @@ class CacheExportImportIT {
         return ctx;
     }
 
+    /** The context as another machine's checkout has it: another absolute path, other mtimes. */
+    static Path copyTouched(Path src, Path dest) throws Exception {
+        try (var files = Files.walk(src)) {
+            for (Path f : files.toList()) {
+                Path t = dest.resolve(src.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(f, t);
+                }
+                Files.setLastModifiedTime(t, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+            }
+        }
+        return dest;
+    }
+
     KilnRunner fresh(String name) {
         return new KilnRunner(tmp.resolve(name));
     }
@@ -122,10 +138,11 @@ class CacheExportImportIT {
         Set<String> layers = layerDigests(config);
         assertThat(layers).hasSize(9);
 
+        Path elsewhere = copyTouched(ctx, tmp.resolve("elsewhere/checkout-of-app"));
         int mark = registry.requests().size();
         KilnRunner machineB = fresh("machine-b");
         KilnRunner.Run b = machineB.run("build", "--progress", "plain", "--push", "-t", registry.reference("b/img:1"),
-                "--cache-from", "type=registry,ref=" + registry.reference("app/cache:max"), ctx.toString());
+                "--cache-from", "type=registry,ref=" + registry.reference("app/cache:max"), elsewhere.toString());
         assertThat(b.exit()).as(b.all()).isZero();
         assertThat(ran(b, "marker-building")).as(b.stderr()).isFalse();
         assertThat(ran(b, "marker-final")).as(b.stderr()).isFalse();
