@@ -42,6 +42,7 @@ class KilndIT {
     Path state;
     Path sock;
     KilndProcess daemon;
+    final List<Process> clients = new ArrayList<>();
 
     @BeforeAll
     void startDaemon() throws Exception {
@@ -56,6 +57,12 @@ class KilndIT {
     KilndProcess startKilnd() throws Exception {
         return KilndProcess.start(List.of("--config", "/dev/null", "--root", state.toString(), "--addr", "unix://" + sock,
                 "--shutdown-grace", "30"));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void endClients() {
+        clients.forEach(Process::destroyForcibly);
+        clients.clear();
     }
 
     @AfterAll
@@ -142,7 +149,7 @@ class KilndIT {
     void concurrentBuildsAllSucceed() throws Exception {
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            Path ctx = context("conc" + i, "FROM busybox\nRUN echo " + UUID.randomUUID() + " > /id && sleep 1\n");
+            Path ctx = context("conc" + i, "FROM busybox\nRUN echo " + UUID.randomUUID() + " > /id\n");
             ps.add(KilndProcess.startKiln(Map.of(), List.of("--addr", "unix://" + sock, "build", "--progress", "plain",
                     ctx.toString())));
         }
@@ -161,6 +168,24 @@ class KilndIT {
         assertThat(r.stderr()).contains("about to fail").contains("ERROR");
         KilnRunner.Run hist = kiln("history", "-n", "1");
         assertThat(hist.stdout()).contains("failed");
+    }
+
+    @Test
+    @Order(4)
+    void secretsComeFromTheClientOnlyForTheBuildAndEntitlementsNeedTheDaemonsConsent() throws Exception {
+        String value = "s3cret-" + UUID.randomUUID();
+        Path secret = Files.writeString(tmp.resolve("token.txt"), value);
+        Path ctx = context("secret", "FROM busybox\nRUN --mount=type=secret,id=tok wc -c < /run/secrets/tok && echo got-it\n");
+        KilnRunner.Run r = kiln("build", "--progress", "plain", "--no-cache", "--secret", "id=tok,src=" + secret, ctx.toString());
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(r.stderr()).containsPattern("#\\d+ [0-9.]+ " + value.length() + "\n").contains("got-it");
+        KilnRunner.Run grep = BuildIT.exec(null, "grep", "-rlF", value, state.toString());
+        assertThat(grep.stdout()).as("files in the daemon's state holding the secret").isEmpty();
+
+        Path net = context("entitled", "FROM busybox\nRUN --network=host true\n");
+        KilnRunner.Run refused = kiln("build", "--progress", "plain", "--allow", "network.host", net.toString());
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.stderr()).contains("entitlement network.host is not allowed by this daemon");
     }
 
     /** A client that prints as it goes, so a test can act once the RUN step runs. */
@@ -192,7 +217,9 @@ class KilndIT {
             }
         });
         Running run = new Running(p, err);
-        run.awaitErr(marker, 60);
+        clients.add(p);
+        // the step's output line, not its name: the container runs
+        run.awaitErr(" " + marker + "\n", 60);
         return run;
     }
 

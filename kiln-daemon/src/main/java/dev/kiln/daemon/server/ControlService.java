@@ -112,7 +112,18 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         });
         call.setOnCancelHandler(() -> {
             cancelled.set(true);
+            state.log("kilnd: build " + req.getRef() + " cancelled by its client (Ctrl-C, or the client went away)");
             worker.interrupt();
+            // an interrupt that lands where a step cannot act on it is repeated until the build ends
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (!worker.join(java.time.Duration.ofSeconds(10))) {
+                        worker.interrupt();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
         });
         state.track(worker);
         worker.start();

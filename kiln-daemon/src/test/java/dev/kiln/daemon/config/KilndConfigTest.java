@@ -29,6 +29,7 @@ class KilndConfigTest {
                 insecure = ["reg.local:5000"]
                 [daemon]
                 shutdown_grace_seconds = 5
+                allowed_entitlements = ["network.host"]
                 """);
         assertThat(c.root()).isEqualTo(Path.of("/srv/kiln"));
         assertThat(c.addresses()).extracting(Object::toString).containsExactly("unix:///run/k.sock", "tcp://0.0.0.0:1234");
@@ -39,6 +40,7 @@ class KilndConfigTest {
         assertThat(c.maxParallelism()).isEqualTo(4);
         assertThat(c.insecureRegistries()).containsExactly("reg.local:5000");
         assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.allowedEntitlements()).containsExactly("network.host");
     }
 
     @Test
