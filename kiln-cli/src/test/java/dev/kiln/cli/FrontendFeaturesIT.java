@@ -227,4 +227,61 @@ class FrontendFeaturesIT {
         assertThat(r.all()).contains("lint violation found for rules: SecretsUsedInArgOrEnv");
         assertThat(tmp.resolve("check-error-out/ran")).doesNotExist();
     }
+
+    private static void sh(Path dir, String script) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-ec", script).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("GIT_AUTHOR_NAME", "t", "GIT_AUTHOR_EMAIL", "t@example.invalid",
+                "GIT_COMMITTER_NAME", "t", "GIT_COMMITTER_EMAIL", "t@example.invalid"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(script + ": " + out).isZero();
+    }
+
+    @Test
+    void addOfAGitRepositoryChecksOutTheRefAndSubdirAndKeepsGitDirOnlyWhenAsked() throws Exception {
+        assumeTrue(BuildIT.onPath("git"), "git is not installed");
+        Path src = Files.createDirectories(tmp.resolve("git-src"));
+        Path root = Files.createDirectories(tmp.resolve("git-root"));
+        sh(src, "git init -q -b main . && echo v1 > a.txt && mkdir sub && echo b > sub/b.txt && git add . "
+                + "&& git commit -q -m one && git tag -a v1 -m v1 && echo v2 > a.txt && git commit -q -am two "
+                + "&& git clone -q --bare . " + root.resolve("repo.git"));
+        int port;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        Process daemon = new ProcessBuilder("git", "daemon", "--export-all", "--base-path=" + root, "--listen=127.0.0.1",
+                "--port=" + port, "--reuseaddr", root.toString()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("git-daemon.log").toFile()).start();
+        try {
+            for (int i = 0; i < 50; i++) {
+                try (var probe = new java.net.Socket("127.0.0.1", port)) {
+                    break;
+                } catch (java.io.IOException e) {
+                    Thread.sleep(100);
+                }
+            }
+            String repo = "git://127.0.0.1:" + port + "/repo.git";
+            Path ctx = context("add-git", "FROM busybox\nADD " + repo + " /head/\nADD " + repo + "#v1 /v1/\n"
+                    + "ADD " + repo + "#main:sub /sub/\nADD --keep-git-dir=true " + repo + "#main /kept/\n", Map.of());
+            Path out = tmp.resolve("add-git-out");
+            KilnRunner.Run r = build(ctx, out);
+            assertThat(r.exit()).as(r.all()).isZero();
+            assertThat(Files.readString(out.resolve("head/a.txt"))).isEqualTo("v2\n");
+            assertThat(out.resolve("head/.git")).doesNotExist();
+            assertThat(Files.readString(out.resolve("v1/a.txt"))).isEqualTo("v1\n");
+            assertThat(Files.readString(out.resolve("sub/b.txt"))).isEqualTo("b\n");
+            assertThat(out.resolve("sub/a.txt")).doesNotExist();
+            assertThat(out.resolve("kept/.git")).isDirectory();
+
+            sh(src, "echo v3 > a.txt && git commit -q -am three && git push -q " + root.resolve("repo.git") + " main");
+            Path out2 = tmp.resolve("add-git-out2");
+            r = build(ctx, out2);
+            assertThat(r.exit()).as(r.all()).isZero();
+            assertThat(Files.readString(out2.resolve("head/a.txt"))).as("a moved branch is fetched again").isEqualTo("v3\n");
+            assertThat(Files.readString(out2.resolve("v1/a.txt"))).isEqualTo("v1\n");
+        } finally {
+            daemon.destroy();
+            daemon.waitFor();
+        }
+    }
 }

@@ -53,6 +53,7 @@ public final class KilnWorker implements OpRunner {
     private final BaseImages baseImages;
     private final ImageSources images;
     private final HttpSource http;
+    private final GitSource git;
     private final RemoteLayers remote;
     private final Path cacheMountRoot;
 
@@ -65,6 +66,7 @@ public final class KilnWorker implements OpRunner {
         this.baseImages = new BaseImages(snapshotter, content, layers);
         this.images = images;
         this.http = new HttpSource(stateDir.resolve("downloads"));
+        this.git = new GitSource(stateDir.resolve("downloads"));
         this.remote = new RemoteLayers(content, baseImages, snapshotter);
         this.cacheMountRoot = stateDir.resolve("cachemounts");
     }
@@ -116,6 +118,7 @@ public final class KilnWorker implements OpRunner {
         return switch (v.op()) {
             case SourceOp s when s.scheme().equals("local") -> new CacheMap(opKey, List.of(), false);
             case SourceOp s when HttpSource.handles(s) -> CacheMap.of(http.cacheKey(s, opKey), 0);
+            case SourceOp s when GitSource.handles(s) -> CacheMap.of(git.cacheKey(s, opKey), 0);
             case FileOp f -> new CacheMap(opKey, fileSelectors(f, v.inputs().size()), true);
             case ExecOp e -> new CacheMap(opKey, execSelectors(e, v.inputs().size()), true);
             default -> CacheMap.of(opKey, v.inputs().size());
@@ -170,6 +173,7 @@ public final class KilnWorker implements OpRunner {
         }
         return switch (v.op()) {
             case SourceOp s when HttpSource.handles(s) -> List.of(http.run(s, Digest.sha256(LlbCodec.encode(s)), trees));
+            case SourceOp s when GitSource.handles(s) -> List.of(git.run(s, trees));
             case SourceOp s -> List.of(source(s, job));
             case ExecOp e -> List.of(execs.run(v, ProxyEnv.apply(e, v.meta()), inputs, job));
             case FileOp f -> List.of(files.run(f, inputs));

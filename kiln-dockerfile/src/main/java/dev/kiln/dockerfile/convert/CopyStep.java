@@ -24,6 +24,7 @@ import java.util.Optional;
 final class CopyStep {
     private final StageConverter sc;
     private String checksum;
+    private boolean keepGitDir;
 
     CopyStep(StageConverter sc) {
         this.sc = sc;
@@ -44,18 +45,14 @@ final class CopyStep {
     void add(AddInstruction raw) {
         WordExpander e = sc.expander();
         AddInstruction a = raw.expand(e).expandContents(sc.heredocExpander());
-        for (String s : a.sources()) {
-            if (isGit(s)) {
-                throw new SourceException(a.location(), "ADD from a git repository (" + s + ") is not supported yet", a.original());
-            }
-        }
-        if (a.checksum() != null && !a.sources().stream().allMatch(CopyStep::isHttp)) {
+        if (a.checksum() != null && !a.sources().stream().allMatch(s -> isHttp(s) && !isGit(s))) {
             throw new SourceException(a.location(), "checksum can't be specified for non-HTTP(S) sources", a.original());
         }
         if (a.checksum() != null && !a.checksum().matches("sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}")) {
             throw new SourceException(a.location(), "invalid checksum digest format: " + a.checksum(), a.original());
         }
         checksum = a.checksum();
+        keepGitDir = a.keepGitDir() != null && a.keepGitDir();
         boolean unpack = a.unpack() == null || a.unpack();
         convert(a, "ADD", a.sources(), a.contents(), a.dest(), null, a.chown(), a.chmod(), false, a.excludes(), unpack);
     }
@@ -64,7 +61,7 @@ final class CopyStep {
         return src.regionMatches(true, 0, "http://", 0, 7) || src.regionMatches(true, 0, "https://", 0, 8);
     }
 
-    private static boolean isGit(String src) {
+    static boolean isGit(String src) {
         return src.regionMatches(true, 0, "git://", 0, 6) || src.startsWith("git@")
                 || (isHttp(src) && src.contains(".git") && src.matches("(?i)^https?://[^?#]*\\.git([#?].*)?$"));
     }
@@ -84,6 +81,38 @@ final class CopyStep {
         } catch (IllegalArgumentException e) {
             return "";
         }
+    }
+
+    /**
+     * An ADD of a git repository ({@code URL[#ref[:subdir]]}): a git source op whose tree is the
+     * checkout (without .git unless {@code --keep-git-dir}), copied into dest.
+     */
+    private Edge git(String src) {
+        String url = src;
+        String fragment = "";
+        int hash = src.indexOf('#');
+        if (hash >= 0) {
+            url = src.substring(0, hash);
+            fragment = src.substring(hash + 1);
+        }
+        String ref = fragment;
+        String subdir = "";
+        int colon = fragment.indexOf(':');
+        if (colon >= 0) {
+            ref = fragment.substring(0, colon);
+            subdir = fragment.substring(colon + 1);
+        }
+        java.util.Map<String, String> attrs = new java.util.TreeMap<>();
+        attrs.put("git.fullurl", url);
+        if (keepGitDir) {
+            attrs.put("git.keepgitdir", "true");
+        }
+        if (!subdir.isEmpty()) {
+            attrs.put("git.subdir", subdir);
+        }
+        String remote = url.replaceFirst("^[a-zA-Z+]+://", "").replaceFirst("^git@([^:]+):", "$1/");
+        String id = "git://" + remote + (ref.isEmpty() ? "" : "#" + ref);
+        return sc.conv.builder.add(new dev.kiln.llb.SourceOp(id, attrs), List.of(), dev.kiln.llb.VertexMeta.named(src));
     }
 
     /** An ADD of a URL: the worker fetches it into a tree of one file (mode 0600), which is copied to dest. */
@@ -128,9 +157,14 @@ final class CopyStep {
         FileAction.Chown owner = chown == null || chown.isEmpty() ? null : StageConverter.chown(chown);
         if (!sources.isEmpty()) {
             boolean fromContext = from == null || from.isEmpty();
-            Edge src = sources.stream().allMatch(CopyStep::isHttp) && keyword.equals("ADD") ? null
+            Edge src = sources.stream().allMatch(x -> isHttp(x) || isGit(x)) && keyword.equals("ADD") ? null
                     : sc.conv.stageOrContext(sc, from, loc, i.original());
             for (String s : sources) {
+                if (keyword.equals("ADD") && isGit(s)) {
+                    actions.add(new FileAction.Copy(indexOf(inputs, git(s)), "/", dest, owner, chmod, true, true, true,
+                            false, false, null, null, false, null, false));
+                    continue;
+                }
                 if (keyword.equals("ADD") && isHttp(s)) {
                     String name = urlFileName(s);
                     actions.add(new FileAction.Copy(indexOf(inputs, http(s)), name.isEmpty() ? "/*" : "/" + name, dest, owner,
