@@ -284,4 +284,34 @@ class FrontendFeaturesIT {
             daemon.waitFor();
         }
     }
+
+    @Test
+    void sourceDateEpochSetsCreatedAndPlatformArgsNeedAnArgInTheStage() throws Exception {
+        Path ctx = context("epoch", """
+                FROM busybox
+                LABEL undeclared="$TARGETARCH"
+                ARG TARGETARCH
+                ARG BUILDPLATFORM
+                ARG TARGETPLATFORM
+                LABEL arch=$TARGETARCH build=$BUILDPLATFORM target=$TARGETPLATFORM
+                RUN echo layer > /f
+                """, Map.of());
+        Path oci = tmp.resolve("epoch.tar");
+        KilnRunner.Run r = kiln.run("build", "--progress", "plain", "--build-arg", "SOURCE_DATE_EPOCH=1700000000",
+                "-o", "type=oci,dest=" + oci, ctx.toString());
+        assertThat(r.exit()).as(r.all()).isZero();
+        var config = OciArchiveImage.read(oci).config();
+        assertThat(config.get("created").asText()).startsWith("2023-11-14T22:13:20");
+        for (var h : config.get("history")) {
+            if (!h.path("created_by").asText().contains("busybox") && h.path("created_by").asText().contains("LABEL")) {
+                assertThat(h.get("created").asText()).startsWith("2023-11-14T22:13:20");
+            }
+        }
+        var labels = config.get("config").get("Labels");
+        String arch = System.getProperty("os.arch").equals("aarch64") ? "arm64" : "amd64";
+        assertThat(labels.get("undeclared").asText()).isEmpty();
+        assertThat(labels.get("arch").asText()).isEqualTo(arch);
+        assertThat(labels.get("build").asText()).isEqualTo("linux/" + arch);
+        assertThat(labels.get("target").asText()).isEqualTo("linux/" + arch);
+    }
 }
