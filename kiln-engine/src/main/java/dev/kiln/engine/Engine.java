@@ -153,6 +153,28 @@ public final class Engine implements AutoCloseable {
         converted.checkFailure().ifPresent(msg -> {
             throw new KilnException(msg);
         });
+        return solveAndExport(req, converted, context, progress, warnings);
+    }
+
+    /**
+     * Solves a raw LLB definition — a client's graph built without a Dockerfile, e.g. sent to
+     * kilnd — and exports its root as a build does: {@code req} gives the context directory
+     * offered to {@code local://context} sources, tags, outputs, grants and caches (its Dockerfile
+     * fields are not used); {@code config} is the image config to write.
+     */
+    public BuildResult solve(dev.kiln.llb.Definition definition, dev.kiln.oci.image.ImageConfig config, BuildRequest req,
+                             ProgressSink progress) throws InterruptedException {
+        storage.buildStarted();
+        try {
+            return solveAndExport(req, new ConvertResult(definition, config, List.of()),
+                    req.contextDir().toAbsolutePath().normalize(), progress, new ArrayList<>());
+        } finally {
+            storage.buildFinished();
+        }
+    }
+
+    private BuildResult solveAndExport(BuildRequest req, ConvertResult converted, Path context, ProgressSink progress,
+                                       List<String> warnings) throws InterruptedException {
         String jobId = UUID.randomUUID().toString().substring(0, 13);
         Entitlements.check(converted.definition(), req.grants().entitlements());
         try (SshAgents agents = SshAgents.start(req.grants().ssh(), System.getenv())) {
