@@ -204,12 +204,20 @@ class CacheExportImportIT {
     }
 
     @Test
-    void modeMinKeepsOnlyTheFinalImagesStepsAndStillServesAFullHit() throws Exception {
+    void modeMinKeepsOnlyTheFinalImagesStepsAndStillServesAFullHitAlsoAsAnIndex() throws Exception {
         Path ctx = context("app-min", "marker-final");
         KilnRunner.Run a = machineA.run("build", "--progress", "plain",
-                "--cache-to", "type=registry,ref=" + registry.reference("app/cache:min"), ctx.toString());
+                "--cache-to", "type=registry,ref=" + registry.reference("app/cache:min"), "--cache-to",
+                "type=registry,ref=" + registry.reference("app/cache:min-index") + ",image-manifest=false", ctx.toString());
         assertThat(a.exit()).as(a.all()).isZero();
         JsonNode config = cacheConfig("app/cache", "min");
+        JsonNode index = JSON.readTree(registry.get("/v2/app/cache/manifests/min-index",
+                "application/vnd.oci.image.index.v1+json"));
+        assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+        JsonNode last = index.path("manifests").get(index.path("manifests").size() - 1);
+        assertThat(last.path("mediaType").asText()).isEqualTo("application/vnd.kiln.cache.config.v1+json");
+        assertThat(JSON.readTree(registry.get("/v2/app/cache/blobs/" + last.path("digest").asText(), null)))
+                .isEqualTo(config);
         assertThat(config.path("records")).hasSize(4);
         config.path("records").forEach(r -> assertThat(r.path("description").asText()).doesNotStartWith("[builder"));
 
@@ -218,6 +226,12 @@ class CacheExportImportIT {
         assertThat(d.exit()).as(d.all()).isZero();
         assertThat(ran(d, "marker-building") || ran(d, "marker-final")).as(d.stderr()).isFalse();
         assertThat(steps(d).get(1)).isEqualTo(steps(d).get(0));
+
+        KilnRunner.Run fromIndex = fresh("machine-d2").run("build", "--progress", "plain", "--cache-from",
+                registry.reference("app/cache:min-index"), ctx.toString());
+        assertThat(fromIndex.exit()).as(fromIndex.all()).isZero();
+        assertThat(ran(fromIndex, "marker-building") || ran(fromIndex, "marker-final")).as(fromIndex.stderr()).isFalse();
+        assertThat(steps(fromIndex).get(1)).isEqualTo(steps(fromIndex).get(0));
     }
 
     @Test

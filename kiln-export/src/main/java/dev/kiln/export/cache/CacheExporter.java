@@ -48,7 +48,8 @@ import java.util.concurrent.Semaphore;
  *
  * <p>The manifest is an OCI image manifest whose config has media type
  * {@link CacheConfig#MEDIA_TYPE} (the {@code image-manifest=true} form of the reference),
- * accepted by any distribution-spec registry.
+ * accepted by any distribution-spec registry; with {@code image-manifest=false} it is an OCI
+ * index listing the layers and, last, the config blob (the reference's default form).
  */
 public final class CacheExporter {
     private static final int PARALLEL_UPLOADS = 6;
@@ -150,7 +151,8 @@ public final class CacheExporter {
     /** Writes {@code config} where {@code spec} says (registry or local; inline is the engine's). */
     public Exported write(CacheSpec spec, CacheConfig config, TransferListener listener) throws IOException {
         return switch (spec.type()) {
-            case "registry" -> toRegistry(ImageReference.parse(spec.attrs().get("ref")), config, listener);
+            case "registry" -> toRegistry(ImageReference.parse(spec.attrs().get("ref")), config, spec.imageManifest(),
+                    listener);
             case "local" -> toLayout(Path.of(spec.attrs().get("dest")), spec.tag(), config);
             default -> throw new KilnException("cache type " + spec.type() + " is written with the image");
         };
@@ -158,16 +160,23 @@ public final class CacheExporter {
 
     private record Manifest(Descriptor config, Descriptor manifest, byte[] bytes) {}
 
-    private Manifest manifest(CacheConfig config) throws IOException {
+    private Manifest manifest(CacheConfig config, boolean imageManifest) throws IOException {
         byte[] configBytes = config.toJson();
         Descriptor configDesc = Descriptor.of(CacheConfig.MEDIA_TYPE, content.write(configBytes), configBytes.length);
+        if (!imageManifest) {
+            List<Descriptor> entries = new ArrayList<>(config.descriptors());
+            entries.add(configDesc);
+            byte[] bytes = dev.kiln.oci.image.ImageIndex.oci(entries).toJson();
+            return new Manifest(configDesc, Descriptor.of(MediaTypes.OCI_INDEX, content.write(bytes), bytes.length), bytes);
+        }
         ImageManifest m = new ImageManifest(2, MediaTypes.OCI_MANIFEST, CacheConfig.MEDIA_TYPE, configDesc,
                 config.descriptors(), null, Map.of());
         byte[] bytes = m.toJson();
         return new Manifest(configDesc, Descriptor.of(MediaTypes.OCI_MANIFEST, content.write(bytes), bytes.length), bytes);
     }
 
-    private Exported toRegistry(ImageReference ref, CacheConfig config, TransferListener listener) throws IOException {
+    private Exported toRegistry(ImageReference ref, CacheConfig config, boolean imageManifest, TransferListener listener)
+            throws IOException {
         List<Descriptor> blobs = config.descriptors();
         lazy.placeAt(ref, blobs, listener);
         ContentStore view = lazy.pushView();
@@ -196,7 +205,7 @@ public final class CacheExporter {
             throw c instanceof RuntimeException re ? re : new KilnException("exporting the cache to " + ref + " failed: "
                     + c.getMessage(), c);
         }
-        Manifest m = manifest(config);
+        Manifest m = manifest(config, imageManifest);
         registry.pushBlob(ref, m.config(), content, listener, PushOptions.defaults());
         registry.pushManifest(ref, m.manifest(), m.bytes(), listener);
         return new Exported(ref.toString(), config.records().size(), blobs.size(), outcomes);
@@ -204,7 +213,7 @@ public final class CacheExporter {
 
     private Exported toLayout(Path dest, String tag, CacheConfig config) throws IOException {
         lazy.fetchMissing(config.descriptors());
-        Manifest m = manifest(config);
+        Manifest m = manifest(config, true);
         new OciLayoutWriter(content).writeDirectory(List.of(new NamedImage(Optional.of("kiln-cache:" + tag), m.manifest())),
                 dest);
         return new Exported(dest.toString(), config.records().size(), config.layers().size(), Map.of());

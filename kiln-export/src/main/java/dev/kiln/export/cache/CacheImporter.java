@@ -50,7 +50,12 @@ public final class CacheImporter {
     private ImportedCache fromRegistry(ImageReference ref, TransferListener listener) throws IOException {
         RegistryClient.FetchedManifest m = registry.fetchManifest(ref);
         if (MediaTypes.isIndex(m.descriptor().mediaType())) {
-            throw new KilnException(ref + " is an index, not a Kiln cache manifest or single-platform image");
+            Descriptor config = ImageJson.read(m.bytes(), dev.kiln.oci.image.ImageIndex.class).manifests().stream()
+                    .filter(d -> CacheConfig.MEDIA_TYPE.equals(d.mediaType())).findFirst()
+                    .orElseThrow(() -> new KilnException(ref + " is an index without a Kiln cache config"));
+            registry.fetchBlob(ref, config, content, listener);
+            return new ImportedCache(ref.toString(), CacheConfig.parse(content.readAll(config.digestValue()), ref.toString()),
+                    new RegistryBlobFetcher(registry, ref, listener));
         }
         ImageManifest manifest = ImageJson.read(m.bytes(), ImageManifest.class);
         Descriptor config = manifest.config();

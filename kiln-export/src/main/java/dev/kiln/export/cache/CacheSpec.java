@@ -57,9 +57,11 @@ public record CacheSpec(String type, Map<String, String> attrs) {
         if (!List.of("gzip", "zstd").contains(attrs.getOrDefault("compression", "gzip"))) {
             throw new KilnException("invalid cache compression \"" + attrs.get("compression") + "\": want gzip or zstd");
         }
-        if (attrs.getOrDefault("image-manifest", "true").equals("false")) {
-            throw new KilnException("image-manifest=false (a cache as an index of layers) is not supported: Kiln always"
-                    + " writes the cache as an OCI image manifest, which every registry accepts");
+        if (!List.of("true", "false").contains(attrs.getOrDefault("image-manifest", "true"))) {
+            throw new KilnException("invalid image-manifest=\"" + attrs.get("image-manifest") + "\": want true or false");
+        }
+        if (!imageManifest() && !type.equals("registry")) {
+            throw new KilnException("image-manifest=false (an index of blobs) is only for type=registry");
         }
         if (!List.of("true", "false").contains(attrs.getOrDefault("cache-mounts", "false"))) {
             throw new KilnException("invalid cache-mounts=\"" + attrs.get("cache-mounts") + "\": want true or false");
@@ -81,6 +83,15 @@ public record CacheSpec(String type, Map<String, String> attrs) {
     /** min (the final image's steps, the default) or max (every step of every stage). */
     public String mode() {
         return attrs.getOrDefault("mode", "min");
+    }
+
+    /**
+     * Whether the cache is an OCI image manifest (true, the default: accepted by every
+     * registry) or, with {@code image-manifest=false}, an OCI index listing the blobs, as the
+     * reference writes by default.
+     */
+    public boolean imageManifest() {
+        return !attrs.getOrDefault("image-manifest", "true").equals("false");
     }
 
     /** Whether RUN --mount=type=cache contents travel with the cache ({@code cache-mounts=true}). */

@@ -41,6 +41,9 @@ class CacheSpecTest {
                 .hasMessageContaining("gzip or zstd");
         assertThatThrownBy(() -> CacheSpec.parse("type=registry", true)).hasMessageContaining("ref=");
         assertThatThrownBy(() -> CacheSpec.parse("type=inline,mode=max", true)).hasMessageContaining("mode=min");
+        assertThatThrownBy(() -> CacheSpec.parse("type=local,dest=/d,image-manifest=false", true))
+                .hasMessageContaining("only for type=registry");
+        assertThat(CacheSpec.parse("type=registry,ref=r/c,image-manifest=false", true).imageManifest()).isFalse();
         assertThatThrownBy(() -> CacheSpec.parse("type=registry,ref=r/c,novalue", true)).hasMessageContaining("key=value");
     }
 }
