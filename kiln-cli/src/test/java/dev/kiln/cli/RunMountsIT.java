@@ -177,12 +177,22 @@ class RunMountsIT {
                 FROM busybox
                 RUN --mount=type=bind,from=build,source=/out,target=/in cp /in/x /copied
                 RUN --mount=type=bind,target=/ctx,rw sh -c 'echo scribble > /ctx/new && rm /ctx/data.txt && ls /ctx'
-                RUN --mount=type=bind,target=/ctx test -f /ctx/data.txt && test ! -e /ctx/new
+                RUN --mount=type=bind,target=/ctx test -f /ctx/data.txt && test ! -e /ctx/new \\
+                    && test ! -e /ctx/private.env && test ! -e /ctx/logs/debug.log && test -f /ctx/logs/keep.log \\
+                    && test "$(stat -c '%a %u:%g' /ctx/logs)" = "750 7:8"
                 RUN --mount=type=tmpfs,target=/scratch,size=1048576 sh -c 'df -k /scratch | grep -q " 1024 " && echo t > /scratch/f'
                 RUN --mount=type=cache,target=/var/cache/app,id=appcache,sharing=locked \\
                     sh -c 'n=$(cat /var/cache/app/n 2>/dev/null || echo 0); echo $((n+1)) > /var/cache/app/n; echo "cache count $((n+1))"'
                 """);
         Files.writeString(ctx.resolve("data.txt"), "context data\n");
+        Files.writeString(ctx.resolve("private.env"), "TOKEN=not-for-the-build\n");
+        Files.createDirectories(ctx.resolve("logs"));
+        Files.writeString(ctx.resolve("logs/debug.log"), "x\n");
+        Files.writeString(ctx.resolve("logs/keep.log"), "y\n");
+        Files.setAttribute(ctx.resolve("logs"), "unix:mode", 0750);
+        Files.setAttribute(ctx.resolve("logs"), "unix:uid", 7);
+        Files.setAttribute(ctx.resolve("logs"), "unix:gid", 8);
+        Files.writeString(ctx.resolve(".dockerignore"), "private.env\nlogs\n!logs/keep.log\n");
         Path tar = tmp.resolve("mounts.tar");
         KilnRunner.Run first = kiln.run("build", "--progress", "plain", "-o", "type=tar,dest=" + tar, ctx.toString());
         assertThat(first.exit()).as(first.all()).isZero();

@@ -23,7 +23,9 @@ import java.util.UUID;
  * <ul>
  *   <li>{@code bind}: a read-only view of an input (a stage, an image or the context) at
  *   {@code selector}; with {@code rw}, an overlay over that view whose upper dir is a private
- *   tmpfs, so the step may write and every write is discarded (the input is never touched);</li>
+ *   tmpfs, so the step may write and every write is discarded (the input is never touched). The
+ *   client's context is always mounted through such an overlay, with a whiteout for every path its
+ *   .dockerignore excludes ({@link ContextWhiteouts}), so a step sees what COPY would see;</li>
  *   <li>{@code cache}: a {@link CacheMounts} directory, held for the step;</li>
  *   <li>{@code tmpfs}: a tmpfs the runtime mounts ({@code size});</li>
  *   <li>{@code secret}: the client's secret written to the step's {@link SecretTmpfs} with the
@@ -96,10 +98,14 @@ final class RunMounts implements AutoCloseable {
         MountedTree t = trees.view(in);
         held.add(t);
         Path src = m.selector().isEmpty() ? t.root() : RootedPaths.resolve(t.root(), m.selector());
-        if (m.selector().isEmpty() ? false : !Files.exists(src)) {
+        if (!m.selector().isEmpty() && !Files.exists(src)) {
             throw new KilnException("RUN --mount=type=bind: source \"" + m.selector() + "\" not found in the mounted input");
         }
-        if (m.readonly() || !Files.isDirectory(src)) {
+        boolean client = Refs.isLocal(in);
+        if (!Files.isDirectory(src) || (m.readonly() && !client)) {
+            if (client && t.excluded(relative(m.selector()))) {
+                throw new KilnException("RUN --mount=type=bind: source \"" + m.selector() + "\" is excluded by .dockerignore");
+            }
             specs.add(new MountSpec(m.dest(), "bind", src.toString(), List.of("rbind", m.readonly() ? "ro" : "rw")));
             return;
         }
@@ -112,12 +118,22 @@ final class RunMounts implements AutoCloseable {
         Path upper = Files.createDirectories(scratch.resolve("upper"));
         Path work = Files.createDirectories(scratch.resolve("work"));
         Path merged = Files.createDirectories(scratch.resolve("merged"));
-        Files.setAttribute(upper, "unix:mode", Files.getAttribute(src, "unix:mode"));
+        if (client) {
+            ContextWhiteouts.write(t, src, relative(m.selector()), upper);
+        } else {
+            ContextWhiteouts.mirror(src, upper);
+        }
         List<String> options = new ArrayList<>(dev.kiln.snapshot.OverlaySnapshotter.diffOptions());
         options.addAll(List.of("lowerdir=" + src, "upperdir=" + upper, "workdir=" + work));
         mounter.mount(List.of(new Mount("overlay", "overlay", options)), merged);
         held.add(() -> mounter.unmount(merged));
-        specs.add(new MountSpec(m.dest(), "bind", merged.toString(), List.of("rbind", "rw")));
+        specs.add(new MountSpec(m.dest(), "bind", merged.toString(), List.of("rbind", m.readonly() ? "ro" : "rw")));
+    }
+
+    /** A selector as a path relative to the input's root, without leading or trailing slashes. */
+    private static String relative(String selector) {
+        String s = selector.replaceAll("^/+", "").replaceAll("/+$", "");
+        return s.equals(".") ? "" : s;
     }
 
     private void secret(ExecMount m, JobContext job) throws IOException {
