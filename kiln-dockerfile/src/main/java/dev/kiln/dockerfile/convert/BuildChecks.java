@@ -29,6 +29,7 @@ final class BuildChecks {
     private final Set<Warning> found = new LinkedHashSet<>();
     private final Set<String> skip = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     private boolean skipAll;
+    private final Set<String> experimental = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     private boolean error;
 
     /**
@@ -58,8 +59,13 @@ final class BuildChecks {
                     }
                 }
                 case "error" -> error = Boolean.parseBoolean(value);
+                case "experimental" -> {
+                    for (String rule : value.split(",")) {
+                        experimental.add(rule.trim());
+                    }
+                }
                 default -> {
-                    // experimental=… selects rules Kiln does not have; ignored like unknown keys
+                    // unknown keys are ignored, as BuildKit does
                 }
             }
         }
@@ -143,5 +149,33 @@ final class BuildChecks {
             }
         }
         return d[a.length()][b.length()];
+    }
+
+    /**
+     * InvalidDefinitionDescription (experimental, off unless {@code # check=experimental=…} names
+     * it or {@code all}): a comment right above {@code ARG} or {@code FROM … AS name} must start
+     * with the name it describes.
+     */
+    void definitionDescriptions(String file, String text) {
+        if (!experimental.contains("all") && !experimental.contains("InvalidDefinitionDescription")) {
+            return;
+        }
+        for (dev.kiln.dockerfile.parser.Node n : dev.kiln.dockerfile.parser.DockerfileParser.parse(file, text).ast().children()) {
+            String keyword = n.value().toUpperCase(Locale.ROOT);
+            List<String> keys = new ArrayList<>();
+            if (keyword.equals("FROM") && n.argValues().size() >= 3) {
+                keys.add(n.argValues().get(2));
+            } else if (keyword.equals("ARG")) {
+                n.argValues().forEach(a -> keys.add(a.contains("=") ? a.substring(0, a.indexOf('=')) : a));
+            }
+            if (keys.isEmpty() || n.comments().isEmpty()) {
+                continue;
+            }
+            String first = n.comments().getLast().strip().split(" ", 2)[0];
+            if (!keys.contains(first)) {
+                add("InvalidDefinitionDescription", "Comment for " + keyword + " should follow the format: `# "
+                        + (keys.size() > 1 ? "<arg_key>" : keys.getFirst()) + " <description>`", n.location(file));
+            }
+        }
     }
 }

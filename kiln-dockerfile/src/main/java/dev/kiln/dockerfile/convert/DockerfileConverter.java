@@ -67,6 +67,7 @@ public final class DockerfileConverter {
         this.predefinedArgs = predefined(request.platform());
         this.checks = new BuildChecks(model.directives().check(), request.buildArgs().get("BUILDKIT_DOCKERFILE_CHECK"));
         this.ignored = new IgnoreRules(request.contextExcludes());
+        checks.definitionDescriptions(request.dockerfileName(), request.dockerfileText());
     }
 
     /** Converts a Dockerfile; errors are {@link SourceException}s naming file and line. */

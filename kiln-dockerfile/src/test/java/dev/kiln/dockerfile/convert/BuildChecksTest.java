@@ -92,4 +92,15 @@ class BuildChecksTest {
         assertThat(BuildChecks.distance("abc", "xyz")).isEqualTo(3);
         assertThat(BuildChecks.hint("FOO", List.of("BAR"), "$")).isEmpty();
     }
+
+    @Test
+    void definitionDescriptionsAreCheckedOnlyWhenTheExperimentalRuleIsOn() {
+        String body = "# the version to build\nARG VERSION=1\n\n# base stage\nFROM base AS builder\n"
+                + "# PORT to listen on\nARG PORT=80\n";
+        assertThat(found(convert(body, Map.of(), List.of()))).isEmpty();
+        ConvertResult r = convert("# check=experimental=InvalidDefinitionDescription\n\n" + body, Map.of(), List.of());
+        assertThat(found(r)).containsExactly(
+                "InvalidDefinitionDescription@4: Comment for ARG should follow the format: `# VERSION <description>`",
+                "InvalidDefinitionDescription@7: Comment for FROM should follow the format: `# builder <description>`");
+    }
 }
