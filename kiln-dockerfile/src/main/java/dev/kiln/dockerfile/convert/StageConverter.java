@@ -153,6 +153,7 @@ final class StageConverter {
             StageState p = conv.stage(parent.get());
             state = new StageState(p.fs, p.image.withConfig(p.image.config().withOnBuild(null)), label, total);
             state.workdirSet = p.workdirSet;
+            state.args.putAll(p.args); // a stage inherits the build args its base stage declared, as in BuildKit
             runTriggers("ONBUILD of stage " + base, p.image.config().onBuild());
         } else if (base.equalsIgnoreCase("scratch") && !conv.request.namedContexts().containsKey(base)) {
             state = new StageState(Optional.empty(), ImageConfig.scratch(platform), label, total);
@@ -343,6 +344,10 @@ final class StageConverter {
             path = path.substring(0, path.length() - 1);
         }
         state.config(state.config().withWorkingDir(path));
+        if (path.equals("/")) {
+            history("WORKDIR /", false);
+            return;
+        }
         String user = state.config().user();
         FileAction.Chown chown = user == null || user.isEmpty() ? null : chown(user);
         FileOp op = new FileOp(state.fs.isPresent() ? 0 : -1,

@@ -229,4 +229,13 @@ class DockerfileConverterTest {
                 Map.of("HTTP_PROXY", "http://proxy:3128"), null, new FakeResolver());
         assertThat(execs(declared.definition()).getFirst().meta().env()).contains("HTTP_PROXY=http://proxy:3128");
     }
+
+    @Test
+    void aStageInheritsTheArgsItsBaseStageDeclaredAndWorkdirRootMakesNoStep() {
+        ConvertResult r = convert("FROM base AS parent\nARG V=1\nFROM parent\nWORKDIR /\nRUN echo $V\n", Map.of("V", "2"),
+                null, new FakeResolver());
+        assertThat(execs(r.definition()).getLast().meta().env()).contains("V=2");
+        assertThat(r.definition().vertices().stream().filter(v -> v.op() instanceof FileOp)).isEmpty();
+        assertThat(r.config().config().workingDir()).isEqualTo("/");
+    }
 }
