@@ -82,6 +82,8 @@ public final class CacheExporter {
         List<CacheConfig.Layer> layers = new ArrayList<>();
         List<CacheConfig.CacheRecord> records = new ArrayList<>();
         Set<Digest> seen = new HashSet<>();
+        boolean force = spec.attrs().getOrDefault("force-compression", "false").equals("true");
+        Map<String, LayerBlob> converted = new java.util.HashMap<>();
         for (SolvedStep step : steps) {
             if (!seen.add(step.key()) || step.results().stream().anyMatch(r -> r.ref().startsWith("local:"))) {
                 continue;
@@ -94,7 +96,9 @@ public final class CacheExporter {
                     break;
                 }
                 List<Integer> ids = new ArrayList<>();
-                for (LayerBlob l : images.layers(r, options)) {
+                for (LayerBlob found : images.layers(r, options)) {
+                    LayerBlob l = force ? converted.computeIfAbsent(found.descriptor().digest(),
+                            d -> recompress(found, options.compression())) : found;
                     ids.add(index.computeIfAbsent(l.descriptor().digest(), d -> {
                         layers.add(CacheConfig.Layer.of(l));
                         return layers.size() - 1;
@@ -134,6 +138,31 @@ public final class CacheExporter {
             }
         }
         return ids;
+    }
+
+    /**
+     * {@code force-compression=true}: the blob in {@code target} compression, converted from
+     * the stored blob (decompressed and compressed again, so its diffID stays); a blob that is
+     * already so compressed, or not in the content store (still in an imported cache), is kept.
+     */
+    private LayerBlob recompress(LayerBlob blob, Compression target) {
+        Optional<Compression> current = Compression.fromMediaType(blob.descriptor().mediaType());
+        if (current.isEmpty() || current.get() == target || !content.exists(blob.descriptor().digestValue())) {
+            return blob;
+        }
+        try (ContentStore.Writer w = content.writer()) {
+            try (java.io.InputStream in = current.get().decompress(content.open(blob.descriptor().digestValue()));
+                 java.io.OutputStream out = target.compress(w.stream())) {
+                in.transferTo(out);
+            }
+            long size = w.written();
+            Digest digest = w.commit(Optional.empty());
+            return new LayerBlob(new Descriptor(target.ociMediaType(), digest.toString(), size, null, null), blob.diffId(),
+                    blob.empty());
+        } catch (IOException e) {
+            throw new KilnException("cannot convert layer " + blob.descriptor().digest() + " to " + target + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Whether {@code r} is a prefix of the final image's layer chain, without compressing anything new. */

@@ -11,7 +11,9 @@ import java.util.Set;
  * {@code type=registry,ref=REF[,mode=min|max][,compression=gzip|zstd][,image-manifest=true][,cache-mounts=true]},
  * {@code type=local,dest=DIR} (export) or {@code type=local,src=DIR} (import), optionally
  * {@code tag=NAME} for the entry in the layout's index, and {@code type=inline}. A bare
- * value without {@code type=} is a registry reference, as in buildx.
+ * value without {@code type=} is a registry reference, as in buildx. {@code compression=} applies
+ * to layers compressed for the first time by the export; layers that already have a blob keep
+ * it unless {@code force-compression=true} converts them (as in the reference).
  *
  * @param type  registry, local or inline
  * @param attrs the other key=value pairs
@@ -56,6 +58,9 @@ public record CacheSpec(String type, Map<String, String> attrs) {
         }
         if (!List.of("gzip", "zstd").contains(attrs.getOrDefault("compression", "gzip"))) {
             throw new KilnException("invalid cache compression \"" + attrs.get("compression") + "\": want gzip or zstd");
+        }
+        if (!List.of("true", "false").contains(attrs.getOrDefault("force-compression", "false"))) {
+            throw new KilnException("invalid force-compression=\"" + attrs.get("force-compression") + "\": want true or false");
         }
         if (!List.of("true", "false").contains(attrs.getOrDefault("image-manifest", "true"))) {
             throw new KilnException("invalid image-manifest=\"" + attrs.get("image-manifest") + "\": want true or false");
