@@ -239,10 +239,15 @@ class CacheExportImportIT {
         Path ctx = context("app-local", "marker-final");
         Path dir = tmp.resolve("cache-dir");
         KilnRunner.Run a = machineA.run("build", "--progress", "plain",
-                "--cache-to", "type=local,dest=" + dir + ",mode=max", ctx.toString());
+                "--cache-to", "type=local,dest=" + dir + ",mode=max,compression=zstd,force-compression=true", ctx.toString());
         assertThat(a.exit()).as(a.all()).isZero();
         assertThat(dir.resolve("index.json")).exists();
         assertThat(dir.resolve("oci-layout")).exists();
+        String manifestDigest = JSON.readTree(dir.resolve("index.json").toFile()).path("manifests").get(0).path("digest")
+                .asText().replace("sha256:", "");
+        JsonNode manifest = JSON.readTree(dir.resolve("blobs/sha256/" + manifestDigest).toFile());
+        assertThat(manifest.path("layers")).hasSize(9)
+                .allSatisfy(l -> assertThat(l.path("mediaType").asText()).endsWith("+zstd"));
 
         int mark = registry.requests().size();
         Path oci = tmp.resolve("from-local.tar");
