@@ -188,6 +188,38 @@ class KilndIT {
         assertThat(refused.stderr()).contains("entitlement network.host is not allowed by this daemon");
     }
 
+    @Test
+    @Order(5)
+    void aRawLlbDefinitionFromJavaGivesTheImageItsDockerfileGives() throws Exception {
+        String dockerfile = "FROM scratch\nCOPY f /f\n";
+        Path ctx = context("llb", dockerfile);
+        Files.writeString(ctx.resolve("f"), "llb " + UUID.randomUUID() + "\n");
+        java.time.Instant sde = java.time.Instant.ofEpochSecond(1_700_000_000L);
+        var platform = dev.kiln.common.Platform.host();
+        var converted = dev.kiln.dockerfile.convert.DockerfileConverter.convert(new dev.kiln.dockerfile.convert.ConvertRequest(
+                "Dockerfile", dockerfile, Map.of(), java.util.Optional.empty(), platform, List.of(), Map.of(), false,
+                java.util.Set.of(), sde), new dev.kiln.dockerfile.convert.ImageMetaResolver() {
+                    @Override
+                    public BaseImage resolveImage(String reference, dev.kiln.common.Platform p) {
+                        throw new AssertionError("no base image expected: " + reference);
+                    }
+
+                    @Override
+                    public BaseImage resolveNamedContext(String name, String value, dev.kiln.common.Platform p) {
+                        throw new AssertionError("no named context expected: " + name);
+                    }
+                });
+        var target = dev.kiln.cli.remote.DaemonTarget.resolve("unix://" + sock, null, null, null);
+        List<dev.kiln.common.progress.ProgressEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        var result = dev.kiln.cli.remote.RemoteBuild.solve(target, converted.definition(), converted.config(), ctx,
+                List.of(dev.kiln.oci.ImageReference.parse("llb:1")), List.of(), platform, java.util.Optional.of(sde), events::add);
+        assertThat(events).anyMatch(e -> e instanceof dev.kiln.common.progress.ProgressEvent.Status st
+                && st.message().startsWith("transferring context:"));
+        KilnRunner.Run viaDockerfile = kiln("build", "-q", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", ctx.toString());
+        assertThat(viaDockerfile.exit()).as(viaDockerfile.all()).isZero();
+        assertThat(result.manifest().digest()).isEqualTo(viaDockerfile.stdout().strip());
+    }
+
     /** A client that prints as it goes, so a test can act once the RUN step runs. */
     record Running(Process process, StringBuffer err) {
         void awaitErr(String text, int seconds) throws InterruptedException {
@@ -241,7 +273,7 @@ class KilndIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void ctrlCOnTheClientCancelsTheBuildInTheDaemon() throws Exception {
         Running run = startSleepyBuild("ctrlc", 120);
         assertThat(containers()).hasSize(1);
@@ -252,7 +284,7 @@ class KilndIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aClientThatVanishesHasItsBuildCancelled() throws Exception {
         Running run = startSleepyBuild("vanish", 120);
         KilndProcess.signal(run.process().pid(), "KILL");

@@ -7,6 +7,7 @@ import dev.kiln.daemon.ProgressCodec;
 import dev.kiln.daemon.api.ControlGrpc;
 import dev.kiln.daemon.api.DockerfileFrontend;
 import dev.kiln.daemon.api.Event;
+import dev.kiln.daemon.api.LlbSolve;
 import dev.kiln.daemon.api.Output;
 import dev.kiln.daemon.api.SolveRequest;
 import dev.kiln.daemon.api.SolveResponse;
@@ -14,7 +15,12 @@ import dev.kiln.daemon.api.StatusRequest;
 import dev.kiln.daemon.api.StatusResponse;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.BuildResult;
+import dev.kiln.common.Platform;
 import dev.kiln.export.OutputSpec;
+import dev.kiln.llb.Definition;
+import dev.kiln.llb.LlbCodec;
+import dev.kiln.oci.image.ImageConfig;
+import dev.kiln.oci.image.ImageJson;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageReference;
 import dev.kiln.registry.dockerconfig.DockerConfig;
@@ -28,8 +34,11 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +52,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * registry credentials, follows the build's Status stream into the same progress display
  * (reconnecting from the last event seen if the stream drops), and calls Solve. Interrupting
  * the calling thread (Ctrl-C) cancels the Solve call, and with it the build in the daemon.
+ * {@link #solve} does the same for a raw LLB definition built in Java.
  */
 public final class RemoteBuild {
     private static final Metadata.Key<String> EXIT_CODE = Metadata.Key.of("kiln-exit-code", Metadata.ASCII_STRING_MARSHALLER);
@@ -90,13 +100,47 @@ public final class RemoteBuild {
         for (OutputSpec o : req.outputs()) {
             solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs())));
         }
+        ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
+        return execute(target, solve, context, walker, req.grants().secrets(), progress);
+    }
+
+    /**
+     * Solves a raw LLB definition on the daemon and exports its root as an image with
+     * {@code config} (null: an empty config for the platform): the Java client's way to build
+     * without a Dockerfile. {@code context} (may be null) is offered to {@code local://context}
+     * sources, synced like a Dockerfile build's context.
+     */
+    public static BuildResult solve(DaemonTarget target, Definition definition, ImageConfig config, Path context,
+                                    List<ImageReference> tags, List<OutputSpec> outputs, Platform platform,
+                                    Optional<Instant> sourceDateEpoch, ProgressSink progress)
+            throws InterruptedException, IOException {
+        LlbSolve.Builder llb = LlbSolve.newBuilder().setDefinition(ByteString.copyFrom(LlbCodec.encode(definition)))
+                .setPlatform(platform.toString());
+        if (config != null) {
+            llb.setImageConfig(ByteString.copyFrom(ImageJson.write(config)));
+        }
+        sourceDateEpoch.ifPresent(t -> llb.setSourceDateEpoch(t.getEpochSecond()));
+        Path ctx = context == null ? null : context.toAbsolutePath().normalize();
+        if (ctx != null) {
+            llb.setContextKey(contextKey(ctx));
+        }
+        SolveRequest.Builder solve = SolveRequest.newBuilder().setLlb(llb);
+        tags.forEach(t -> solve.addTags(t.toString()));
+        outputs.forEach(o -> solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs()))));
+        return execute(target, solve, ctx, ctx == null ? null : new ContextWalker(ctx, IgnorePatterns.none(), null), Map.of(),
+                progress);
+    }
+
+    private static BuildResult execute(DaemonTarget target, SolveRequest.Builder solve, Path context, ContextWalker walker,
+                                       Map<String, byte[]> secrets, ProgressSink progress)
+            throws InterruptedException, IOException {
         String ref = UUID.randomUUID().toString();
         String sessionId = UUID.randomUUID().toString();
         solve.setRef(ref).setSessionId(sessionId);
-        ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
+        Map<String, Path> dirs = context == null ? Map.of() : Map.of("context", context);
+        Map<String, ContextWalker> walkers = walker == null ? Map.of() : Map.of("context", walker);
         try (DaemonTarget.Connection conn = target.connect();
-             SessionClient session = new SessionClient(sessionId, Map.of("context", context), Map.of("context", walker),
-                     req.grants().secrets(), DockerConfig.fromEnvironment())) {
+             SessionClient session = new SessionClient(sessionId, dirs, walkers, secrets, DockerConfig.fromEnvironment())) {
             session.attach(conn.channel());
             StatusFollower status = new StatusFollower(conn, ref, progress);
             status.start();

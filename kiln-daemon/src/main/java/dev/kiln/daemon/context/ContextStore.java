@@ -37,6 +37,11 @@ public final class ContextStore {
         return c;
     }
 
+    /** An empty directory, the context of builds whose client offers none. */
+    public Path emptyDir() {
+        return root.resolve(".empty");
+    }
+
     /** The bytes all copies take on disk. */
     public long size() throws IOException {
         return DirSize.of(root);

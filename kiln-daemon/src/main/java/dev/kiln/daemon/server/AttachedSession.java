@@ -41,9 +41,17 @@ public final class AttachedSession {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile String closeReason;
 
-    AttachedSession(String id, StreamObserver<DaemonMessage> out) {
+    private final java.util.Set<String> dirs;
+
+    AttachedSession(String id, java.util.Collection<String> dirs, StreamObserver<DaemonMessage> out) {
         this.id = id;
+        this.dirs = java.util.Set.copyOf(dirs);
         this.out = out;
+    }
+
+    /** The directories the client offers (said in its Hello). */
+    public java.util.Set<String> dirs() {
+        return dirs;
     }
 
     public String id() {

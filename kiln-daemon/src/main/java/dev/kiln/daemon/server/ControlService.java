@@ -54,9 +54,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription("a solve needs a ref and a session id").asRuntimeException());
             return;
         }
-        if (!req.hasDockerfile()) {
-            out.onError(Status.UNIMPLEMENTED.withDescription(req.hasLlb()
-                    ? "raw LLB solves are not supported by this daemon yet" : "a solve needs a Dockerfile").asRuntimeException());
+        if (!req.hasDockerfile() && !req.hasLlb()) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("a solve needs a Dockerfile or an LLB definition")
+                    .asRuntimeException());
             return;
         }
         BuildTrace trace = state.traces().get(req.getRef());
@@ -83,7 +83,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 if (session == null) {
                     throw new KilnException("session " + req.getSessionId() + " is not attached to the daemon");
                 }
-                BuildResult r = new DaemonBuild(state.engine(), state.contexts(), state.allowedEntitlements()).run(req, session, trace);
+                DaemonBuild build = new DaemonBuild(state.engine(), state.contexts(), state.allowedEntitlements());
+                BuildResult r = req.hasLlb() ? build.runLlb(req, session, trace) : build.run(req, session, trace);
                 record.setStatus("completed").setManifestDigest(r.manifest().digest());
                 out.onNext(SolveResponse.newBuilder().setManifestDigest(r.manifest().digest())
                         .setManifestMediaType(r.manifest().mediaType()).setManifestSize(r.manifest().size())

@@ -5,6 +5,7 @@ import dev.kiln.common.Platform;
 import dev.kiln.common.progress.ProgressEvent;
 import dev.kiln.daemon.ByteSizes;
 import dev.kiln.daemon.api.DockerfileFrontend;
+import dev.kiln.daemon.api.LlbSolve;
 import dev.kiln.daemon.api.SolveRequest;
 import dev.kiln.daemon.context.ContextCopy;
 import dev.kiln.daemon.context.ContextStore;
@@ -14,6 +15,10 @@ import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.BuildResult;
 import dev.kiln.engine.Engine;
 import dev.kiln.export.OutputSpec;
+import dev.kiln.llb.Definition;
+import dev.kiln.llb.LlbCodec;
+import dev.kiln.oci.image.ImageConfig;
+import dev.kiln.oci.image.ImageJson;
 import dev.kiln.export.cache.CacheSpec;
 import dev.kiln.oci.ImageReference;
 import java.io.IOException;
@@ -84,6 +89,49 @@ final class DaemonBuild {
             lock.readLock().unlock();
             if (extras != null) {
                 deleteQuietly(extras);
+            }
+        }
+    }
+
+    /**
+     * A raw LLB solve: the context the client offers (if any) is synced as for a Dockerfile
+     * build, then the engine solves the definition and exports its root with the given config.
+     */
+    BuildResult runLlb(SolveRequest req, AttachedSession session, BuildTrace trace) throws InterruptedException, IOException {
+        LlbSolve llb = req.getLlb();
+        Definition def;
+        try {
+            def = LlbCodec.decode(llb.getDefinition().toByteArray());
+        } catch (IOException | RuntimeException e) {
+            throw new KilnException("invalid LLB definition: " + e.getMessage(), e);
+        }
+        Platform platform = llb.getPlatform().isEmpty() ? Platform.host() : Platform.parse(llb.getPlatform());
+        ImageConfig config;
+        try {
+            config = llb.getImageConfig().isEmpty() ? ImageConfig.scratch(platform)
+                    : ImageJson.read(llb.getImageConfig().toByteArray(), ImageConfig.class);
+        } catch (IOException e) {
+            throw new KilnException("invalid image config: " + e.getMessage(), e);
+        }
+        ContextCopy copy = null;
+        Path contextDir;
+        if (session.dirs().contains("context")) {
+            copy = contexts.copy(llb.getContextKey().isEmpty() ? "session:" + session.id() : llb.getContextKey());
+            transfer(copy, session, trace);
+            contextDir = copy.tree();
+        } else {
+            contextDir = Files.createDirectories(contexts.emptyDir());
+        }
+        try {
+            BuildRequest br = new BuildRequest(contextDir, null, Map.of(), Optional.empty(),
+                    req.getTagsList().stream().map(DaemonBuild::reference).toList(),
+                    req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
+                    false, Set.of(), Map.of(), platform,
+                    llb.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(llb.getSourceDateEpoch())) : Optional.empty());
+            return engine.solve(def, config, br, trace);
+        } finally {
+            if (copy != null) {
+                copy.lock().readLock().unlock();
             }
         }
     }

@@ -29,7 +29,7 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                         out.onError(Status.INVALID_ARGUMENT.withDescription("a session starts with Hello").asRuntimeException());
                         return;
                     }
-                    session = new AttachedSession(m.getHello().getSessionId(), out);
+                    session = new AttachedSession(m.getHello().getSessionId(), m.getHello().getDirsList(), out);
                     registry.add(session);
                     return;
                 }
