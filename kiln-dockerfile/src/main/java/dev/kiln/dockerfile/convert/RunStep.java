@@ -48,7 +48,18 @@ final class RunStep {
                 }, r.security() == dev.kiln.dockerfile.instructions.SecurityMode.INSECURE
                         ? ExecOp.SecurityMode.INSECURE : ExecOp.SecurityMode.SANDBOX);
         st.fs = Optional.of(sc.conv.builder.add(op, inputs, withProxyEnv(sc.meta(r))));
-        sc.history("RUN " + (r.shellForm() ? String.join(" ", args) : StageConverter.jsonArray(args)) + " # buildkit", true);
+        sc.history("RUN " + argsPrefix(st) + String.join(" ", args) + " # buildkit", true);
+    }
+
+    /** BuildKit's history prefix for the build args in scope: {@code |2 A=1 B=2 }, empty without any. */
+    private static String argsPrefix(StageState st) {
+        if (st.args.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("|").append(st.args.size());
+        st.args.forEach((k, v) -> b.append(' ').append(k).append('=')
+                .append(st.env.containsKey(k) ? st.env.get(k) : v == null ? "" : v));
+        return b.append(' ').toString();
     }
 
     /**

@@ -52,6 +52,9 @@ final class StageConverter {
     final Stage stage;
     StageState state;
     Platform platform;
+    /** The base's ONBUILD triggers, run after the base's config is in place and before the stage's own instructions. */
+    private List<String> pendingTriggers;
+    private String pendingTriggersOrigin;
     /** The expanders the instruction being dispatched used, for UndefinedVar. */
     private final List<ShellWordExpander> expanders = new ArrayList<>();
 
@@ -64,6 +67,10 @@ final class StageConverter {
         from();
         if (!state.config().envMap().containsKey("PATH") && platform.os().equals("linux")) {
             state.config(state.config().withEnvVar("PATH", DEFAULT_PATH));
+            state.env.put("PATH", DEFAULT_PATH);
+        }
+        if (pendingTriggers != null) {
+            runTriggers(pendingTriggersOrigin, pendingTriggers);
         }
         for (Instruction i : stage.commands()) {
             dispatch(i);
@@ -154,9 +161,12 @@ final class StageConverter {
             state = new StageState(p.fs, p.image.withConfig(p.image.config().withOnBuild(null)), label, total);
             state.workdirSet = p.workdirSet;
             state.args.putAll(p.args); // a stage inherits the build args its base stage declared, as in BuildKit
-            runTriggers("ONBUILD of stage " + base, p.image.config().onBuild());
+            state.env.putAll(p.env);
+            pendingTriggersOrigin = "ONBUILD of stage " + base;
+            pendingTriggers = p.image.config().onBuild();
         } else if (base.equalsIgnoreCase("scratch") && !conv.request.namedContexts().containsKey(base)) {
             state = new StageState(Optional.empty(), ImageConfig.scratch(platform), label, total);
+            state.env.putAll(state.config().envMap());
         } else {
             ImageMetaResolver.BaseImage img;
             try {
@@ -173,7 +183,9 @@ final class StageConverter {
             ImageConfig cfg = img.config();
             state = new StageState(img.config().rootfs().diffIds().isEmpty() ? Optional.empty() : Optional.of(fs),
                     cfg.withConfig(cfg.config().withOnBuild(null)), label, total);
-            runTriggers("ONBUILD of " + base, cfg.config().onBuild());
+            state.env.putAll(cfg.config().envMap());
+            pendingTriggersOrigin = "ONBUILD of " + base;
+            pendingTriggers = cfg.config().onBuild();
         }
     }
 
@@ -239,7 +251,7 @@ final class StageConverter {
             undefined.addAll(e.undefined());
         }
         undefined.removeAll(state.args.keySet());
-        undefined.removeAll(state.config().envMap().keySet());
+        undefined.removeAll(state.env.keySet());
         conv.checks.undefinedVars(undefined, state.expansionEnv().keySet(), i.location());
     }
 
@@ -311,8 +323,7 @@ final class StageConverter {
             case OnbuildInstruction o -> {
                 List<String> triggers = new ArrayList<>(state.config().onBuild());
                 triggers.add(o.expression());
-                state.config(state.config().withOnBuild(triggers));
-                history("ONBUILD " + o.expression(), false);
+                state.config(state.config().withOnBuild(triggers)); // BuildKit records no history for ONBUILD
             }
             case MaintainerInstruction m -> {
                 state.image = state.image.withAuthor(m.maintainer());
@@ -378,6 +389,7 @@ final class StageConverter {
         ContainerConfig c = state.config();
         for (KeyValue kv : e.env()) {
             c = c.withEnvVar(kv.key(), kv.value());
+            state.env.put(kv.key(), kv.value());
             conv.checks.secretName("ENV", kv.key(), e.location());
         }
         state.config(c);
@@ -398,6 +410,9 @@ final class StageConverter {
                 value = conv.predefinedArgs.get(x.name());
             }
             state.args.put(x.name(), value);
+            if (value != null) {
+                state.env.put(x.name(), value);
+            }
             conv.checks.secretName("ARG", x.name(), a.location());
         }
     }

@@ -41,28 +41,24 @@ final class StageState {
         image = image.withConfig(c);
     }
 
-    /** The values that expand words here: declared args with values, then ENV over them. */
+    /**
+     * The environment as BuildKit's LLB state holds it: the base's ENV (or the base stage's state),
+     * then each ENV and each ARG that has a value, in order, a later one replacing an earlier one
+     * of the same name in place. It expands words and is the environment of a RUN; the image
+     * config keeps only the ENVs.
+     */
+    final Map<String, String> env = new LinkedHashMap<>();
+
+    /** The values that expand words here. */
     Map<String, String> expansionEnv() {
-        Map<String, String> env = new LinkedHashMap<>();
-        args.forEach((k, v) -> {
-            if (v != null) {
-                env.put(k, v);
-            }
-        });
-        env.putAll(config().envMap());
-        return env;
+        return new LinkedHashMap<>(env);
     }
 
-    /** The environment of a RUN: the image's ENV plus declared args ENV does not override. */
+    /** The environment of a RUN, {@code K=V}. */
     List<String> runEnv() {
-        List<String> env = new ArrayList<>(config().env());
-        Map<String, String> envMap = config().envMap();
-        args.forEach((k, v) -> {
-            if (v != null && !envMap.containsKey(k)) {
-                env.add(k + "=" + v);
-            }
-        });
-        return env;
+        List<String> out = new ArrayList<>();
+        env.forEach((k, v) -> out.add(k + "=" + v));
+        return out;
     }
 
     String workingDir() {

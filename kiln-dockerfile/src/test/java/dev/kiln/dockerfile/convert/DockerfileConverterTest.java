@@ -238,4 +238,13 @@ class DockerfileConverterTest {
         assertThat(r.definition().vertices().stream().filter(v -> v.op() instanceof FileOp)).isEmpty();
         assertThat(r.config().config().workingDir()).isEqualTo("/");
     }
+
+    @Test
+    void anArgAfterAnEnvOfTheSameNameWinsInRunButNotInTheConfigAndRunHistoryListsArgs() {
+        ConvertResult r = convert("FROM base\nENV X=from-env\nARG X=from-arg\nARG Y\nRUN echo $X\n", Map.of(), null,
+                new FakeResolver());
+        assertThat(execs(r.definition()).getFirst().meta().env()).contains("X=from-arg").doesNotContain("X=from-env");
+        assertThat(r.config().config().env()).contains("X=from-env");
+        assertThat(r.config().history().getLast().createdBy()).isEqualTo("RUN |2 X=from-arg Y= /bin/sh -c echo $X # buildkit");
+    }
 }
