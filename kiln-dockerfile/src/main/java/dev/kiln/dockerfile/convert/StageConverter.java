@@ -280,7 +280,7 @@ final class StageConverter {
             case ExposeInstruction e -> expose(e.expand(expander()));
             case CmdInstruction c -> {
                 List<String> cmd = c.shellForm() && !c.command().isEmpty() ? withShell(c.command().getFirst()) : c.command();
-                state.config(state.config().withCmd(cmd).withArgsEscaped(c.shellForm() ? Boolean.TRUE : null));
+                state.config(state.config().withCmd(cmd).withArgsEscaped(Boolean.TRUE)); // BuildKit sets it for every CMD
                 state.cmdSetInStage = true;
                 history("CMD " + jsonArray(cmd), false);
             }
