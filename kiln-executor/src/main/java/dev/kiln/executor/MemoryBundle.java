@@ -28,6 +28,35 @@ final class MemoryBundle implements AutoCloseable {
         return new MemoryBundle(dir);
     }
 
+    /**
+     * Unmounts (lazily) and removes every directory under {@code root}: the tmpfs bundles a killed
+     * engine left mounted. Only for a state dir no running executor uses.
+     */
+    static void sweep(Path root) throws IOException {
+        java.util.List<Path> dirs;
+        try (var s = java.nio.file.Files.list(root)) {
+            dirs = s.toList();
+        }
+        for (Path d : dirs) {
+            try {
+                run(List.of("umount", "-l", d.toString()));
+            } catch (ExecutorException | InterruptedException e) {
+                // not mounted
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            try (var walk = java.nio.file.Files.walk(d)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                // left for the next sweep
+            }
+        }
+    }
+
     /** Unmounts the tmpfs (lazily if still busy), discarding everything in it. */
     @Override
     public void close() throws IOException {

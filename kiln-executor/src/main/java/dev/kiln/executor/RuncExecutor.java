@@ -32,8 +32,10 @@ import java.util.regex.Pattern;
  * … id} in the foreground without a terminal: the container's stdout and stderr are runc's pipes,
  * copied to the caller's streams by two virtual threads as data arrives; stdin is /dev/null.
  * Afterwards, always: {@code runc delete --force id}, the mount stubs removed, the bundle deleted.
- * A process with secret environment variables gets its bundle on a tmpfs ({@link MemoryBundle}),
- * since {@code config.json} holds them; runc's own state file does not.
+ * A process with secret environment variables gets its bundle on a tmpfs of its own under
+ * {@code stateDir/memory/<id>} ({@link MemoryBundle}), since {@code config.json} holds them (runc's
+ * own state file does not); a tmpfs a killed engine left there is unmounted when the next executor
+ * is created on the state dir.
  *
  * <p>Interrupting the calling thread kills the container ({@code runc kill id KILL}, retried until
  * the container exists or runc has exited), then cleans up as above and throws
@@ -56,6 +58,7 @@ public final class RuncExecutor implements Executor {
     private final String runtimeBinary;
     private final Path runtimeRoot;
     private final Path bundles;
+    private final Path memoryBundles;
 
     /** An executor using {@code runc} from PATH with its state under {@code stateDir}. */
     public RuncExecutor(Path stateDir) {
@@ -68,9 +71,12 @@ public final class RuncExecutor implements Executor {
         this.runtimeBinary = Objects.requireNonNull(runtimeBinary, "runtimeBinary");
         this.runtimeRoot = this.stateDir.resolve("runtime");
         this.bundles = this.stateDir.resolve("bundles");
+        this.memoryBundles = this.stateDir.resolve("memory");
         try {
             Files.createDirectories(runtimeRoot);
             Files.createDirectories(bundles);
+            Files.createDirectories(memoryBundles);
+            MemoryBundle.sweep(memoryBundles);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create executor state in " + this.stateDir, e);
         }
@@ -89,7 +95,7 @@ public final class RuncExecutor implements Executor {
         ContainerUser user = UserResolver.resolve(root, process.user());
         createCwd(root, process.cwd());
         MountStubs stubs = MountStubs.record(root, RuntimeSpec.mountDestinations(process));
-        Path bundle = bundles.resolve(id);
+        Path bundle = (process.secretEnv().isEmpty() ? bundles : memoryBundles).resolve(id);
         deleteTree(bundle);
         Files.createDirectories(bundle);
         MemoryBundle memory = process.secretEnv().isEmpty() ? null : MemoryBundle.mount(bundle);
