@@ -162,6 +162,12 @@ class CacheExportImportIT {
         JsonNode imgA = JSON.readTree(registry.get("/v2/app/img/manifests/1", OCI_MANIFEST));
         JsonNode imgB = JSON.readTree(registry.get("/v2/b/img/manifests/1", OCI_MANIFEST));
         assertThat(imgB.path("layers").toString()).isEqualTo(imgA.path("layers").toString());
+
+        assertThat(b.stderr()).contains("not keeping " + registry.reference("b/img:1"));
+        assertThat(machineB.run("images").stdout()).doesNotContain("b/img");
+        assertThat(machineB.run("pull", registry.reference("b/img:1")).exit()).isZero();
+        KilnRunner.Run save = machineB.run("save", "-o", tmp.resolve("b-img.tar").toString(), registry.reference("b/img:1"));
+        assertThat(save.exit()).as(save.all()).isZero();
     }
 
     @Test

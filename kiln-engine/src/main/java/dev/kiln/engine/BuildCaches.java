@@ -137,6 +137,35 @@ final class BuildCaches {
         }
     }
 
+    /**
+     * After a push-only build whose layers stayed in the registry (imported, never downloaded),
+     * the local image store must not name an image it cannot save or push again: such names
+     * are removed, and the user is told how to get the image ({@code kiln pull}).
+     */
+    void untagIncomplete(ImageExporter.ExportedImage image, List<OutputSpec> outs, List<ImageReference> tags,
+                         dev.kiln.worker.images.ImageStore images, String vertex, ProgressSink progress) throws IOException {
+        List<Descriptor> layers = ImageJson.read(content.readAll(image.manifest().digestValue()), ImageManifest.class)
+                .layers();
+        if (!lazy.anyLazy(layers)) {
+            return;
+        }
+        List<ImageReference> names = new ArrayList<>(tags);
+        for (OutputSpec o : outs) {
+            String attr = o.attrs().getOrDefault("name", o.attrs().get("ref"));
+            if (attr != null) {
+                List.of(attr.split(",")).stream().map(String::trim).map(ImageReference::parse).forEach(names::add);
+            }
+        }
+        for (ImageReference n : names) {
+            boolean ours = images.get(n).map(s -> s.descriptor().digest().equals(image.manifest().digest())).orElse(false);
+            if (ours && images.remove(n)) {
+                progress.accept(new ProgressEvent.Status(vertex, "lazy:" + n, "not keeping " + n + " in the local image "
+                        + "store: its layers were only pushed, never downloaded (kiln pull " + n + " to get them)", 0, 0,
+                        true, Instant.now()));
+            }
+        }
+    }
+
     /** Writes the cache to every registry and local {@code --cache-to} destination. */
     void exportAll(BuildRequest req, Solver.Solution solution, LayerWriter.Options options, ProgressSink progress) {
         for (CacheSpec spec : req.cacheTo()) {

@@ -248,6 +248,7 @@ public final class Engine implements AutoCloseable {
             for (OutputSpec o : outs) {
                 pushed.addAll(outputs.write(o, root, image, req.tags(), req.platform(), new TransferListener() {}).pushed());
             }
+            caches.untagIncomplete(image, outs, req.tags(), images, vertex, progress);
             for (var t : req.tags()) {
                 progress.accept(new ProgressEvent.Status(vertex, "name:" + t, "naming to " + t, 0, 0, true, Instant.now()));
             }
