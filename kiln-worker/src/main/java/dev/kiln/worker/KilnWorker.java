@@ -169,7 +169,14 @@ public final class KilnWorker implements OpRunner {
     public List<Result> run(Vertex v, List<Result> lazyInputs, JobContext job) throws Exception {
         List<Result> inputs = new ArrayList<>();
         for (Result in : lazyInputs) {
+            Optional<RemoteLayers.Chain> imported = remote.chain(in);
+            long before = remote.fetchedBlobs();
             inputs.add(remote.materialise(in));
+            if (imported.isPresent() && remote.fetchedBlobs() > before) {
+                job.progress().accept(new dev.kiln.common.progress.ProgressEvent.Status(v.digest().toString(),
+                        "cache:" + in.ref(), "fetched imported layers from " + imported.get().fetcher().describe(), 0, 0,
+                        true, java.time.Instant.now()));
+            }
         }
         return switch (v.op()) {
             case SourceOp s when HttpSource.handles(s) -> List.of(http.run(s, Digest.sha256(LlbCodec.encode(s)), trees));
