@@ -11,8 +11,9 @@ import java.util.Map;
  * allow-list modelled on Docker's default profile for a container holding Docker's default
  * capabilities. Every system call not listed fails with EPERM; among those refused are mount,
  * umount2, pivot_root, unshare, setns, the kernel-module calls (init_module, finit_module,
- * delete_module), kexec, reboot, swapon, bpf, perf_event_open, the keyring calls, ptrace-free
- * process inspection excepted, and clock or hostname changes. {@code clone} is allowed only
+ * delete_module), kexec, reboot, swapon, bpf, perf_event_open, userfaultfd, the keyring calls,
+ * open_by_handle_at, and clock or hostname changes; ptrace is allowed, as Docker allows it on the
+ * 4.8 and later kernels this runs on. {@code clone} is allowed only
  * without namespace flags, and {@code clone3} (whose flags live in memory a filter cannot read)
  * fails with ENOSYS so that libc falls back to {@code clone}, as Docker does. {@code personality}
  * is limited to the values Docker allows.
@@ -73,6 +74,19 @@ final class SeccompProfile {
             waitid waitpid write writev
             """);
 
+    /**
+     * Allowed as Docker allows them on kernels 4.8 and later (where ptrace can no longer bypass the
+     * filter): process inspection for debuggers and tracers run in a RUN step.
+     */
+    static final List<String> ALLOWED_SINCE_4_8 = words("""
+            kcmp pidfd_getfd process_vm_readv process_vm_writev ptrace
+            """);
+
+    /** Architecture-specific calls: x86's LDT, ARM's cache and TLS helpers. */
+    static final List<String> ALLOWED_ARCH_SPECIFIC = words("""
+            modify_ldt arm_fadvise64_64 arm_sync_file_range breakpoint cacheflush set_tls sync_file_range2
+            """);
+
     /** The personality(2) arguments Docker allows: PER_LINUX, UNAME26, PER_LINUX32, PER_LINUX32|UNAME26, query. */
     static final List<Long> PERSONALITIES = List.of(0x0L, 0x8L, 0x20000L, 0x20008L, 0xffffffffL);
 
@@ -90,7 +104,10 @@ final class SeccompProfile {
         seccomp.put("defaultErrnoRet", EPERM);
         seccomp.put("architectures", architectures(osArch));
         List<Map<String, Object>> rules = new ArrayList<>();
-        rules.add(rule(ALLOWED, "SCMP_ACT_ALLOW", List.of()));
+        List<String> allowed = new ArrayList<>(ALLOWED);
+        allowed.addAll(ALLOWED_SINCE_4_8);
+        allowed.addAll(ALLOWED_ARCH_SPECIFIC);
+        rules.add(rule(allowed, "SCMP_ACT_ALLOW", List.of()));
         rules.add(rule(List.of("clone"), "SCMP_ACT_ALLOW", List.of(Map.of("index", 0,
                 "value", CLONE_NAMESPACE_FLAGS, "valueTwo", 0, "op", "SCMP_CMP_MASKED_EQ"))));
         Map<String, Object> clone3 = rule(List.of("clone3"), "SCMP_ACT_ERRNO", List.of());

@@ -40,7 +40,8 @@ class SandboxSpecTest {
         List<String> allowed = (List<String>) rules.getFirst().get("names");
         assertThat(allowed).contains("read", "execve", "openat", "chown", "clock_gettime")
                 .doesNotContain("mount", "umount2", "init_module", "finit_module", "delete_module", "unshare", "setns",
-                        "kexec_load", "reboot", "bpf", "pivot_root", "keyctl", "clone", "clone3", "ptrace");
+                        "kexec_load", "reboot", "bpf", "pivot_root", "keyctl", "clone", "clone3", "userfaultfd", "open_by_handle_at")
+                .contains("ptrace", "modify_ldt");
         assertThat(allowed).doesNotHaveDuplicates();
         assertThat(rules).anySatisfy(r -> assertThat(r).containsEntry("names", List.of("clone"))
                 .extracting(x -> x.get("args")).asString().contains("SCMP_CMP_MASKED_EQ").contains("2114060288"));
