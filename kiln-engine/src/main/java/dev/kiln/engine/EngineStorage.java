@@ -59,8 +59,12 @@ public final class EngineStorage {
         gate.readLock().lock();
     }
 
-    /** Ends a build; if no other build runs, applies the GC policy. Returns what it removed. */
-    List<StorageRecord> buildFinished() {
+    /**
+     * Ends a build; if no other build runs, applies the GC policy. Returns what it removed. A
+     * failing collection does not fail the build: it is reported on {@code progress} as a
+     * warning, and the next build tries again.
+     */
+    List<StorageRecord> buildFinished(dev.kiln.common.progress.ProgressSink progress) {
         gate.readLock().unlock();
         if (!policy.enabled() || !gate.writeLock().tryLock()) {
             return List.of();
@@ -72,6 +76,8 @@ public final class EngineStorage {
             }
             return storage.prune(PruneOptions.keepStorage(policy.maxStorage()));
         } catch (IOException | RuntimeException e) {
+            progress.accept(new dev.kiln.common.progress.ProgressEvent.Warning("",
+                    "garbage collection of the state dir failed: " + e.getMessage(), java.time.Instant.now()));
             return List.of();
         } finally {
             gate.writeLock().unlock();
