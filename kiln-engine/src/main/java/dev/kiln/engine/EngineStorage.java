@@ -59,6 +59,11 @@ public final class EngineStorage {
         gate.readLock().lock();
     }
 
+    /** As {@link #buildFinished(dev.kiln.common.progress.ProgressSink)}, with GC failures not reported. */
+    List<StorageRecord> buildFinished() {
+        return buildFinished(dev.kiln.common.progress.ProgressSink.DISCARD);
+    }
+
     /**
      * Ends a build; if no other build runs, applies the GC policy. Returns what it removed. A
      * failing collection does not fail the build: it is reported on {@code progress} as a
