@@ -219,9 +219,13 @@ public final class Kilnd implements AutoCloseable {
         }
     }
 
-    /** Shuts down with the configured grace period. */
+    /** Shuts down with the configured grace period (an interrupt cuts the grace short and is kept). */
     @Override
-    public void close() throws InterruptedException {
-        shutdown(config.shutdownGrace());
+    public void close() {
+        try {
+            shutdown(config.shutdownGrace());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
