@@ -135,7 +135,7 @@ public final class Engine implements AutoCloseable {
         try {
             return buildOnce(req, progress);
         } finally {
-            storage.buildFinished();
+            storage.buildFinished(progress);
         }
     }
 
@@ -169,7 +169,7 @@ public final class Engine implements AutoCloseable {
             return solveAndExport(req, new ConvertResult(definition, config, List.of()),
                     req.contextDir().toAbsolutePath().normalize(), progress, new ArrayList<>());
         } finally {
-            storage.buildFinished();
+            storage.buildFinished(progress);
         }
     }
 
