@@ -101,7 +101,7 @@ class BuildIT {
             }
         }
         assertThat(nonEmpty).as("one history entry per layer").isEqualTo(layers);
-        assertThat(cfg.get("history").toString()).contains("COPY /src/shout.txt /src/build-info.txt ./ # buildkit", "RUN /bin/sh -c echo", "USER app", "EXPOSE");
+        assertThat(cfg.get("history").toString()).contains("COPY /src/shout.txt /src/build-info.txt ./ # buildkit", "RUN |1 MESSAGE=Hello from Kiln /bin/sh -c echo", "USER app", "EXPOSE");
 
         assumeTrue(onPath("podman"), "podman is not installed");
         Path podRoot = tmp.resolve("podman");
