@@ -37,7 +37,7 @@ public final class LazyBlobs {
         this.registry = registry;
     }
 
-    /** The blobs among {@code blobs} that are neither in the content store nor fetchable from an imported cache. */
+    /** Where a blob that is not in the content store can be fetched from; empty when it is there, or unknown. */
     private Optional<BlobFetcher> lazy(Descriptor d) {
         return content.exists(d.digestValue()) ? Optional.empty() : remote.fetcherOf(d.digestValue());
     }
