@@ -134,8 +134,9 @@ class DifferentialIT {
         CompletableFuture<KilnRunner.Run> kilnRun = CompletableFuture.supplyAsync(() -> {
             try {
                 KilnRunner.Run r = kiln.run(kilnArgs);
-                if (r.exit() != 0 && LAUNCHER_REBUILT.matcher(r.all()).find()) {
-                    r = kiln.run(kilnArgs); // the shared kiln-cli/target was being rebuilt under the launcher
+                for (int attempt = 0; attempt < 4 && r.exit() != 0 && LAUNCHER_REBUILT.matcher(r.all()).find(); attempt++) {
+                    Thread.sleep(15_000); // the shared kiln-cli/target is being rebuilt under the launcher
+                    r = kiln.run(kilnArgs);
                 }
                 return r;
             } catch (Exception e) {
