@@ -19,7 +19,10 @@ import java.util.Optional;
  * COPY and ADD: one file op on the stage's file system with a copy action per source (and a
  * file per heredoc source). Sources come from the build context, or with {@code --from} from
  * a stage, an image or a named context. ADD also unpacks local tar archives and fetches
- * http(s) URLs (a source op per URL, {@code --checksum} verified by the worker).
+ * http(s) URLs (a source op per URL, {@code --checksum} verified by the worker) and git
+ * repositories. {@code --link} is accepted and copies exactly as a plain COPY onto the stage:
+ * the layer is not independent of the stage below (no merge op yet), so it is not reused when
+ * an earlier step changes, and a destination under a symlink of the base follows it.
  */
 final class CopyStep {
     private final StageConverter sc;
