@@ -38,7 +38,7 @@ final class DuCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Set<StorageRecord.Type> types = PruneCommand.types(filters);
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             List<StorageRecord> records = engine.storage().usage().stream()
                     .filter(r -> types.isEmpty() || types.contains(r.type())).toList();
             switch (format) {

@@ -18,7 +18,7 @@ final class ImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             System.out.printf("%-40s %-20s %-19s %-14s %s%n", "REPOSITORY", "TAG", "DIGEST", "CREATED", "SIZE");
             for (ImageStore.StoredImage img : engine.images().list()) {
                 ImageReference ref = ImageReference.parse(img.name());

@@ -30,7 +30,7 @@ final class LoadCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new KilnException("open " + input + ": no such file");
         }
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             ImageArchiveReader.Loaded loaded;
             try {
                 loaded = new ImageArchiveReader(engine.content()).load(input);

@@ -54,7 +54,7 @@ final class LoginCommand implements Callable<Integer> {
             }
         }
         String host = LogoutCommand.host(server);
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             engine.registry().login(host, Credentials.basic(username, password), DockerConfig.fromEnvironment());
         }
         System.out.println("Login Succeeded");

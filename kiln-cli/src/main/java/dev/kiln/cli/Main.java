@@ -80,6 +80,25 @@ public final class Main {
         return root != null ? root : dev.kiln.engine.EngineConfig.defaultStateDir();
     }
 
+    /**
+     * Opens the daemonless engine for a command other than build (which has its own runtime
+     * options). An unprivileged user is first moved into a user namespace with their
+     * subordinate ids, as {@code kiln build} is; the command then runs there and this process
+     * exits with its status.
+     */
+    dev.kiln.engine.Engine openEngine() {
+        try {
+            java.util.OptionalInt rootless = RootlessLauncher.reexecIfNeeded();
+            if (rootless.isPresent()) {
+                System.exit(rootless.getAsInt());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KilnException("interrupted", e);
+        }
+        return dev.kiln.engine.Engine.open(engineConfig(null), System.err::println);
+    }
+
     /** The engine settings the global options give, with {@code runtime} for RUN steps (null: runc). */
     dev.kiln.engine.EngineConfig engineConfig(String runtime) {
         return new dev.kiln.engine.EngineConfig(stateDir(), runtime, 0, insecureRegistries, registryCertsDir);

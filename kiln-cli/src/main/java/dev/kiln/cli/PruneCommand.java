@@ -45,7 +45,7 @@ final class PruneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new KilnException(e.getMessage());
         }
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             List<StorageRecord> removed = engine.storage().prune(opts);
             long total = 0;
             for (StorageRecord r : removed) {

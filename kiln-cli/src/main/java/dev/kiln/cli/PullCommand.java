@@ -26,7 +26,7 @@ final class PullCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ImageReference ref = CliReferences.parse(image);
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             PullResult r = Interruptible.run(() -> engine.registry().pull(ref,
                     platform == null ? Platform.host() : Platform.parse(platform), new TransferListener() {}));
             System.err.println("pulled " + r.downloaded() + " blobs (" + r.bytes() + " bytes), " + r.present()

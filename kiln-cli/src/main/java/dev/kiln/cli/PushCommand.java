@@ -25,7 +25,7 @@ final class PushCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ImageReference src = CliReferences.parse(image);
         ImageReference dst = target == null ? src : CliReferences.parse(target);
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             PushResult r = Interruptible.run(() -> engine.registry().push(dst, src, new TransferListener() {}));
             System.err.println("uploaded " + r.uploaded() + " blobs, " + r.present() + " already present, "
                     + r.mounted() + " mounted");

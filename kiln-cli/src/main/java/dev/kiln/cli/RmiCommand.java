@@ -18,7 +18,7 @@ final class RmiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             for (String i : images) {
                 var ref = CliReferences.parse(i);
                 engine.registry().remove(ref);

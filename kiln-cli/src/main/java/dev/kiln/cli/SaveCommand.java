@@ -34,7 +34,7 @@ final class SaveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             List<NamedImage> images = new ArrayList<>();
             for (String n : names) {
                 ImageReference ref = ImageReference.parse(n);

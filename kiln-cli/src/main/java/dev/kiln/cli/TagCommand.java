@@ -20,7 +20,7 @@ final class TagCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Engine engine = Engine.open(main.engineConfig(null), System.err::println)) {
+        try (Engine engine = main.openEngine()) {
             engine.registry().tag(CliReferences.parse(source), CliReferences.parse(target));
         }
         return 0;

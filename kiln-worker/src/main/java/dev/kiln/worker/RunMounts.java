@@ -150,6 +150,10 @@ final class RunMounts implements AutoCloseable {
         if (o.env() != null && !o.env().isEmpty()) {
             secretEnv.add(o.env() + "=" + new String(content, StandardCharsets.UTF_8));
         }
+        if (m.dest().isEmpty()) {
+            java.util.Arrays.fill(content, (byte) 0);
+            return;
+        }
         Path file = tmpfs().file(content, o.mode() == 0 ? 0400 : o.mode(), o.uid(), o.gid());
         java.util.Arrays.fill(content, (byte) 0);
         specs.add(new MountSpec(m.dest(), "bind", file.toString(), List.of("rbind", "ro", "nosuid", "nodev", "noexec")));

@@ -147,8 +147,9 @@ final class RunStep {
                 if (id == null) {
                     throw new SourceException(r.location(), "secret mount needs an id or a target", r.original());
                 }
-                String t = target != null ? target : m.env() != null ? null : "/run/secrets/" + id;
-                return new ExecMount(-1, t == null ? "/run/secrets/" + id : t, -1, true, "", ExecMount.MountType.SECRET,
+                // with env= and no target the secret is only a variable, as in BuildKit ("" = no file)
+                String t = target != null ? target : m.env() != null ? "" : "/run/secrets/" + id;
+                return new ExecMount(-1, t, -1, true, "", ExecMount.MountType.SECRET,
                         null, new ExecMount.SecretOpt(id, m.env(), !m.required(), m.mode() == null ? 0400 : m.mode(),
                         m.uid() == null ? 0 : m.uid().intValue(), m.gid() == null ? 0 : m.gid().intValue()), null, null);
             }

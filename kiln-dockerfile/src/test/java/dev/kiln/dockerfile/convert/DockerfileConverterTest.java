@@ -247,4 +247,16 @@ class DockerfileConverterTest {
         assertThat(r.config().config().env()).contains("X=from-env");
         assertThat(r.config().history().getLast().createdBy()).isEqualTo("RUN |2 X=from-arg Y= /bin/sh -c echo $X # buildkit");
     }
+
+    @Test
+    void aSecretGivenAsEnvWithoutTargetIsNotAlsoAFile() {
+        ConvertResult r = convert("""
+                FROM base
+                RUN --mount=type=secret,id=tok,env=TOKEN --mount=type=secret,id=key true
+                """, Map.of(), null, new FakeResolver());
+        List<dev.kiln.llb.ExecMount> secrets = execs(r.definition()).getFirst().mounts().stream()
+                .filter(m -> m.type() == dev.kiln.llb.ExecMount.MountType.SECRET).toList();
+        assertThat(secrets).extracting(dev.kiln.llb.ExecMount::dest).containsExactly("", "/run/secrets/key");
+        assertThat(secrets.getFirst().secret().env()).isEqualTo("TOKEN");
+    }
 }
