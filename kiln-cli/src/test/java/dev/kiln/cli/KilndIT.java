@@ -56,7 +56,7 @@ class KilndIT {
 
     KilndProcess startKilnd() throws Exception {
         return KilndProcess.start(List.of("--config", "/dev/null", "--root", state.toString(), "--addr", "unix://" + sock,
-                "--shutdown-grace", "30"));
+                "--shutdown-grace", "30", "--metrics-addr", "127.0.0.1:0"));
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -291,6 +291,30 @@ class KilndIT {
         run.process().waitFor(10, TimeUnit.SECONDS);
         awaitNoContainersAndCancelled();
         assertThat(daemon.process.isAlive()).isTrue();
+    }
+
+    @Test
+    @Order(8)
+    void prometheusMetricsCountWhatTheBuildsDid() throws Exception {
+        Matcher m = Pattern.compile("metrics on (http://\\S+)").matcher(daemon.log());
+        assertThat(m.find()).as(daemon.log()).isTrue();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).isEqualTo(200);
+        String body = resp.body();
+        assertThat(metric(body, "kilnd_builds_total{status=\"completed\"}")).isGreaterThanOrEqualTo(5);
+        assertThat(metric(body, "kilnd_builds_total{status=\"failed\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(metric(body, "kilnd_builds_total{status=\"cancelled\"}")).isGreaterThanOrEqualTo(2);
+        assertThat(metric(body, "kilnd_context_bytes_transferred_total")).isGreaterThan(4_000_000);
+        assertThat(metric(body, "kilnd_steps_cached_total")).isPositive();
+        assertThat(metric(body, "kilnd_steps_run_total")).isPositive();
+        assertThat(metric(body, "kilnd_builds_running")).isZero();
+    }
+
+    static double metric(String body, String name) {
+        return body.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not in:\n" + body));
     }
 
     @Test

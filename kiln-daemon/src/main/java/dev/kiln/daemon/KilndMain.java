@@ -3,6 +3,7 @@ package dev.kiln.daemon;
 import dev.kiln.common.KilnException;
 import dev.kiln.daemon.config.KilndConfig;
 import dev.kiln.daemon.server.Kilnd;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +53,9 @@ public final class KilndMain implements Callable<Integer> {
     @Option(names = "--allow-entitlement", description = "An entitlement clients may --allow: network.host or "
             + "security.insecure; repeatable (default: none).")
     List<String> allowEntitlements = new ArrayList<>();
+
+    @Option(names = "--metrics-addr", description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+    String metricsAddr;
 
     @Option(names = "--shutdown-grace", description = "Seconds SIGTERM lets running builds finish before cancelling them.")
     Long grace;
@@ -105,6 +109,14 @@ public final class KilndMain implements Callable<Integer> {
             config = config.withTls(tls, insecureTcp || config.insecureTcp());
         }
         Kilnd kilnd = Kilnd.start(config, KilndMain::log);
+        if (metricsAddr != null) {
+            try {
+                log("kilnd: metrics on " + kilnd.serveMetrics(metricsAddr));
+            } catch (IOException | IllegalArgumentException e) {
+                kilnd.shutdown(Duration.ZERO);
+                throw new KilnException("cannot serve metrics on " + metricsAddr + ": " + e.getMessage(), e);
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Duration g = config.shutdownGrace();
         for (String sig : List.of("TERM", "INT")) {

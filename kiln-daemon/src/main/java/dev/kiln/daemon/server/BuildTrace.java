@@ -28,8 +28,11 @@ final class BuildTrace implements ProgressSink {
     private boolean started;
     private boolean done;
 
-    BuildTrace(String ref) {
+    private final DaemonMetrics metrics;
+
+    BuildTrace(String ref, DaemonMetrics metrics) {
         this.ref = ref;
+        this.metrics = metrics;
     }
 
     String ref() {
@@ -52,6 +55,12 @@ final class BuildTrace implements ProgressSink {
     public synchronized void accept(ProgressEvent e) {
         if (done) {
             return;
+        }
+        if (e instanceof ProgressEvent.Cached) {
+            metrics.stepCached();
+        } else if (e instanceof ProgressEvent.Completed c && c.error() == null && c.name().startsWith("[")
+                && !c.name().startsWith("[internal]")) {
+            metrics.stepRun();
         }
         Event ev = ProgressCodec.encode(e, events.size() + 1L);
         events.add(ev);

@@ -22,13 +22,16 @@ final class BuildTraces implements AutoCloseable {
     });
     private final long lingerSeconds;
 
-    BuildTraces(long lingerSeconds) {
+    private final DaemonMetrics metrics;
+
+    BuildTraces(long lingerSeconds, DaemonMetrics metrics) {
         this.lingerSeconds = lingerSeconds;
+        this.metrics = metrics;
     }
 
     BuildTrace get(String ref) {
         return traces.computeIfAbsent(ref, r -> {
-            BuildTrace t = new BuildTrace(r);
+            BuildTrace t = new BuildTrace(r, metrics);
             timer.schedule(() -> {
                 if (!t.started()) {
                     t.finish();

@@ -83,7 +83,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 if (session == null) {
                     throw new KilnException("session " + req.getSessionId() + " is not attached to the daemon");
                 }
-                DaemonBuild build = new DaemonBuild(state.engine(), state.contexts(), state.allowedEntitlements());
+                DaemonBuild build = new DaemonBuild(state.engine(), state.contexts(), state.allowedEntitlements(), state.metrics());
                 BuildResult r = req.hasLlb() ? build.runLlb(req, session, trace) : build.run(req, session, trace);
                 record.setStatus("completed").setManifestDigest(r.manifest().digest());
                 out.onNext(SolveResponse.newBuilder().setManifestDigest(r.manifest().digest())
@@ -106,6 +106,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 }
             } finally {
                 record.setDurationMillis(System.currentTimeMillis() - started).addAllLogTail(trace.tail());
+                state.metrics().buildFinished(record.getStatus(), record.getDurationMillis());
                 state.history().finished(record.build());
                 state.traces().finished(trace);
                 state.done();

@@ -44,7 +44,10 @@ final class DaemonBuild {
     private final ContextStore contexts;
     private final Set<String> allowedEntitlements;
 
-    DaemonBuild(Engine engine, ContextStore contexts, Set<String> allowedEntitlements) {
+    private final DaemonMetrics metrics;
+
+    DaemonBuild(Engine engine, ContextStore contexts, Set<String> allowedEntitlements, DaemonMetrics metrics) {
+        this.metrics = metrics;
         this.engine = engine;
         this.contexts = contexts;
         this.allowedEntitlements = allowedEntitlements;
@@ -62,7 +65,7 @@ final class DaemonBuild {
         String key = df.getContextKey().isEmpty() ? "session:" + session.id() : df.getContextKey();
         ContextCopy copy = contexts.copy(key);
         var lock = copy.lock();
-        transfer(copy, session, trace);
+        transfer(copy, session, trace, metrics);
         // transfer() returns holding the read lock: the tree stays as synced while the build reads it
         Path extras = null;
         try {
@@ -117,7 +120,7 @@ final class DaemonBuild {
         Path contextDir;
         if (session.dirs().contains("context")) {
             copy = contexts.copy(llb.getContextKey().isEmpty() ? "session:" + session.id() : llb.getContextKey());
-            transfer(copy, session, trace);
+            transfer(copy, session, trace, metrics);
             contextDir = copy.tree();
         } else {
             contextDir = Files.createDirectories(contexts.emptyDir());
@@ -137,7 +140,7 @@ final class DaemonBuild {
     }
 
     /** Syncs the copy with the client's listing; returns holding the copy's read lock. */
-    private static void transfer(ContextCopy copy, AttachedSession session, BuildTrace trace)
+    private static void transfer(ContextCopy copy, AttachedSession session, BuildTrace trace, DaemonMetrics metrics)
             throws IOException, InterruptedException {
         Instant start = Instant.now();
         String name = "[internal] transfer build context";
@@ -167,6 +170,7 @@ final class DaemonBuild {
             }
             throw e;
         }
+        metrics.contextTransferred(bytes);
         trace.accept(new ProgressEvent.Status(CONTEXT_VERTEX, "transfer", "transferring context: " + ByteSizes.format(bytes),
                 bytes, bytes, true, Instant.now()));
         trace.accept(new ProgressEvent.Completed(CONTEXT_VERTEX, name, start, Instant.now(), null));

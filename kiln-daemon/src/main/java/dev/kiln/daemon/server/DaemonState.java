@@ -20,8 +20,9 @@ final class DaemonState {
     private final Engine engine;
     private final ContextStore contexts;
     private final SessionRegistry sessions = new SessionRegistry();
-    private final BuildTraces traces = new BuildTraces(60);
     private final BuildHistory history;
+    private final DaemonMetrics metrics = new DaemonMetrics();
+    private final BuildTraces traces = new BuildTraces(60, metrics);
     private final Set<Thread> running = ConcurrentHashMap.newKeySet();
     private final Consumer<String> log;
     private final Instant startedAt = Instant.now();
@@ -37,6 +38,11 @@ final class DaemonState {
         this.contexts = contexts;
         this.history = history;
         this.log = log;
+        metrics.gauges(this::active, sessions::size);
+    }
+
+    DaemonMetrics metrics() {
+        return metrics;
     }
 
     Set<String> allowedEntitlements() {

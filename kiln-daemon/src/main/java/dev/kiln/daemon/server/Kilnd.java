@@ -169,6 +169,19 @@ public final class Kilnd implements AutoCloseable {
         return List.copyOf(bound);
     }
 
+    /**
+     * Serves Prometheus metrics on {@code hostPort} ({@code HOST:PORT}; port 0 picks one) at
+     * {@code /metrics}; returns {@code http://HOST:PORT/metrics}.
+     */
+    public String serveMetrics(String hostPort) throws IOException {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("invalid metrics address \"" + hostPort + "\": want HOST:PORT");
+        }
+        InetSocketAddress a = state.metrics().serve(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        return "http://" + hostPort.substring(0, colon) + ":" + a.getPort() + "/metrics";
+    }
+
     /** How many builds are running now. */
     public int runningBuilds() {
         return state.active();
@@ -188,6 +201,7 @@ public final class Kilnd implements AutoCloseable {
             state.log("kilnd: " + left + " build(s) did not stop after cancelling");
         }
         stopServers();
+        state.metrics().close();
         state.traces().close();
         executor.shutdownNow();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
