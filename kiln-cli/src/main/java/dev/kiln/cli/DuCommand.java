@@ -38,14 +38,19 @@ final class DuCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Set<StorageRecord.Type> types = PruneCommand.types(filters);
-        try (Engine engine = main.openEngine()) {
-            List<StorageRecord> records = engine.storage().usage().stream()
-                    .filter(r -> types.isEmpty() || types.contains(r.type())).toList();
-            switch (format) {
-                case "json" -> System.out.println(json(records));
-                case "table" -> table(records);
-                default -> throw new KilnException("invalid --format \"" + format + "\": want table or json");
+        List<StorageRecord> all;
+        if (main.daemon() != null) {
+            all = dev.kiln.cli.remote.DaemonCalls.usage(main.daemon());
+        } else {
+            try (Engine engine = main.openEngine()) {
+                all = engine.storage().usage();
             }
+        }
+        List<StorageRecord> records = all.stream().filter(r -> types.isEmpty() || types.contains(r.type())).toList();
+        switch (format) {
+            case "json" -> System.out.println(json(records));
+            case "table" -> table(records);
+            default -> throw new KilnException("invalid --format \"" + format + "\": want table or json");
         }
         return 0;
     }

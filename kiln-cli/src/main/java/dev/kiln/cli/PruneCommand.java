@@ -45,16 +45,21 @@ final class PruneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new KilnException(e.getMessage());
         }
-        try (Engine engine = main.openEngine()) {
-            List<StorageRecord> removed = engine.storage().prune(opts);
-            long total = 0;
-            for (StorageRecord r : removed) {
-                System.out.printf("deleted %-10s %-32s %s%n", r.type().label(), DuCommand.shortId(r.id()),
-                        PruneOptions.formatSize(r.size()));
-                total += r.size();
+        List<StorageRecord> removed;
+        if (main.daemon() != null) {
+            removed = dev.kiln.cli.remote.DaemonCalls.prune(main.daemon(), opts);
+        } else {
+            try (Engine engine = main.openEngine()) {
+                removed = engine.storage().prune(opts);
             }
-            System.out.println("Total:\t" + PruneOptions.formatSize(total));
         }
+        long total = 0;
+        for (StorageRecord r : removed) {
+            System.out.printf("deleted %-10s %-32s %s%n", r.type().label(), DuCommand.shortId(r.id()),
+                    PruneOptions.formatSize(r.size()));
+            total += r.size();
+        }
+        System.out.println("Total:\t" + PruneOptions.formatSize(total));
         return 0;
     }
 

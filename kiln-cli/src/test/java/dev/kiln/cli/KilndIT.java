@@ -312,6 +312,22 @@ class KilndIT {
         assertThat(metric(body, "kilnd_builds_running")).isZero();
     }
 
+    @Test
+    @Order(9)
+    void duAndPruneAskTheDaemon() throws Exception {
+        KilnRunner.Run du = kiln("du", "--format", "json");
+        assertThat(du.exit()).as(du.all()).isZero();
+        var records = new com.fasterxml.jackson.databind.ObjectMapper().readTree(du.stdout());
+        assertThat(records.isArray()).isTrue();
+        assertThat(records.size()).isPositive();
+        java.util.Set<String> types = new java.util.HashSet<>();
+        records.forEach(r -> types.add(r.get("type").asText()));
+        assertThat(types).contains("snapshot", "content");
+        KilnRunner.Run prune = kiln("prune");
+        assertThat(prune.exit()).as(prune.all()).isZero();
+        assertThat(prune.stdout()).contains("Total:");
+    }
+
     static double metric(String body, String name) {
         return body.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
                 .findFirst().orElseThrow(() -> new AssertionError(name + " not in:\n" + body));
