@@ -87,6 +87,10 @@ public final class Main {
      * exits with its status.
      */
     dev.kiln.engine.Engine openEngine() {
+        if (daemon() != null) {
+            throw new KilnException("this command does not work through kilnd yet (only build, du, prune, history and "
+                    + "debug do); run it without --addr and with KILN_HOST unset");
+        }
         try {
             java.util.OptionalInt rootless = RootlessLauncher.reexecIfNeeded();
             if (rootless.isPresent()) {
