@@ -48,6 +48,9 @@ final class CopyStep {
     void add(AddInstruction raw) {
         WordExpander e = sc.expander();
         AddInstruction a = raw.expand(e).expandContents(sc.heredocExpander());
+        if (a.checksum() != null && a.sources().size() + a.contents().size() != 1) {
+            throw new SourceException(a.location(), "checksum can't be specified for multiple sources", a.original());
+        }
         if (a.checksum() != null && !a.sources().stream().allMatch(s -> isHttp(s) && !isGit(s))) {
             throw new SourceException(a.location(), "checksum can't be specified for non-HTTP(S) sources", a.original());
         }

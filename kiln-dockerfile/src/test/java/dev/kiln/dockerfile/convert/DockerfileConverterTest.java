@@ -259,4 +259,25 @@ class DockerfileConverterTest {
         assertThat(secrets).extracting(dev.kiln.llb.ExecMount::dest).containsExactly("", "/run/secrets/key");
         assertThat(secrets.getFirst().secret().env()).isEqualTo("TOKEN");
     }
+
+    @Test
+    void addUrlsBecomeSourceOpsAndChecksumsNeedOneHttpSource() {
+        String sum = "sha256:" + "e".repeat(64);
+        ConvertResult r = convert("FROM base\nADD --checksum=" + sum + " https://example.com/a/file.tgz /dst/\n"
+                + "ADD https://example.com/repo.git#v1:docs /docs/\n", Map.of(), null, new FakeResolver());
+        List<SourceOp> sources = r.definition().vertices().stream().map(Vertex::op).filter(o -> o instanceof SourceOp)
+                .map(o -> (SourceOp) o).toList();
+        assertThat(sources).anySatisfy(s -> {
+            assertThat(s.identifier()).isEqualTo("https://example.com/a/file.tgz");
+            assertThat(s.attrs()).containsEntry("http.checksum", sum).containsEntry("http.filename", "file.tgz");
+        });
+        assertThat(sources).anySatisfy(s -> {
+            assertThat(s.identifier()).isEqualTo("git://example.com/repo.git#v1");
+            assertThat(s.attrs()).containsEntry("git.subdir", "docs").containsEntry("git.fullurl", "https://example.com/repo.git");
+        });
+        assertThatThrownBy(() -> convert("FROM base\nADD --checksum=" + sum + " https://e.com/a https://e.com/b /d/\n",
+                Map.of(), null, new FakeResolver())).hasMessageContaining("checksum can't be specified for multiple sources");
+        assertThatThrownBy(() -> convert("FROM base\nCOPY https://e.com/a /d\n", Map.of(), null, new FakeResolver()))
+                .hasMessageContaining("source can't be a URL for COPY");
+    }
 }
