@@ -242,4 +242,24 @@ class BuildIT {
         assertThat(list.stdout()).contains("out/file").contains("out/link -> file").contains("bin/busybox");
         assertThat(TimeUnit.SECONDS).isNotNull();
     }
+
+    @Test
+    void withSourceDateEpochTheImageDigestDoesNotDependOnEarlierBuilds() throws Exception {
+        Path ctx = Files.createDirectories(tmp.resolve("reproducible"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY f /f\nRUN echo made > /made\n");
+        Files.writeString(ctx.resolve("f"), "content\n");
+        KilnRunner.Run plainBuild = kiln.run("build", "-q", ctx.toString());
+        assertThat(plainBuild.exit()).as(plainBuild.all()).isZero();
+        KilnRunner.Run clamped = kiln.run("build", "-q", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", ctx.toString());
+        assertThat(clamped.exit()).as(clamped.all()).isZero();
+
+        KilnRunner other = new KilnRunner(tmp.resolve("reproducible-state"));
+        Path archive = tmp.resolve("busybox-for-reproducible.tar");
+        assertThat(kiln.run("save", "busybox:latest", "-o", archive.toString()).exit()).isZero();
+        assertThat(other.run("load", "-i", archive.toString()).exit()).isZero();
+        KilnRunner.Run fresh = other.run("build", "-q", "--build-arg", "SOURCE_DATE_EPOCH=1700000000", ctx.toString());
+        assertThat(fresh.exit()).as(fresh.all()).isZero();
+        assertThat(fresh.stdout().strip()).isEqualTo(clamped.stdout().strip());
+        assertThat(clamped.stdout().strip()).isNotEqualTo(plainBuild.stdout().strip());
+    }
 }

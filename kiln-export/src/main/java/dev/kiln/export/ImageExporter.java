@@ -94,13 +94,23 @@ public final class ImageExporter {
         return layers;
     }
 
+    /**
+     * The layer blob of a snapshot's diff. The recorded blob is reused for unpacked layers (the
+     * original blob) and for built layers exported with default options; with a
+     * SOURCE_DATE_EPOCH clamp a built layer is written afresh (identical input gives an
+     * identical blob, so the content store keeps one copy) and the record is left alone, so the
+     * result never depends on what an earlier build exported.
+     */
     private LayerBlob layerOf(String snapshot, LayerWriter.Options options) throws IOException {
+        boolean clamped = options.sourceDateEpoch().isPresent() && !LayerRecords.isUnpacked(snapshot);
         Optional<LayerBlob> known = records.get(snapshot);
-        if (known.isPresent() && content.exists(known.get().descriptor().digestValue())) {
+        if (!clamped && known.isPresent() && content.exists(known.get().descriptor().digestValue())) {
             return known.get();
         }
         LayerBlob blob = new LayerWriter(content).write(snapshotter.diffDir(snapshot), LayerSource.OVERLAY_DIFF, options);
-        records.put(snapshot, blob);
+        if (!clamped) {
+            records.put(snapshot, blob);
+        }
         return blob;
     }
 

@@ -67,7 +67,7 @@ final class BaseImages {
         List<Digest> chains = chainIds(diffIds);
         Optional<String> parent = Optional.empty();
         for (int i = 0; i < blobs.size(); i++) {
-            String name = "layer-" + chains.get(i).hex();
+            String name = LayerRecords.unpackedName(chains.get(i).hex());
             ReentrantLock lock = locks.computeIfAbsent(name, k -> new ReentrantLock());
             lock.lock();
             try {

@@ -13,10 +13,25 @@ import java.util.Optional;
  * they are first exported (so a second export compresses nothing).
  */
 public final class LayerRecords {
+    /** Prefix of the snapshots that hold a layer taken whole from an image or a cache (named by chain ID). */
+    public static final String UNPACKED_PREFIX = "layer-";
     private final StateDb db;
 
     public LayerRecords(StateDb db) {
         this.db = db;
+    }
+
+    /** The snapshot name of an unpacked layer with this chain ID (hex). */
+    public static String unpackedName(String chainIdHex) {
+        return UNPACKED_PREFIX + chainIdHex;
+    }
+
+    /**
+     * Whether a snapshot holds a layer taken whole from an image or a cache: its recorded blob
+     * is the original and is always reused as it is, whatever the export options.
+     */
+    public static boolean isUnpacked(String snapshot) {
+        return snapshot.startsWith(UNPACKED_PREFIX);
     }
 
     public Optional<LayerBlob> get(String snapshot) {

@@ -55,7 +55,7 @@ public final class RemoteLayers {
      * of it is only in the imported cache, and for results that are not lazy.
      */
     public Optional<Result> local(Result r) {
-        return Refs.lazyId(r).map(id -> "layer-" + id).filter(name -> snapshotter.stat(name).isPresent())
+        return Refs.lazyId(r).map(id -> LayerRecords.unpackedName(id)).filter(name -> snapshotter.stat(name).isPresent())
                 .map(Refs::snapshot);
     }
 

@@ -222,7 +222,7 @@ public final class StateStorage {
                 size = snapshotter.usage(i.name()).size();
                 db.update("INSERT OR REPLACE INTO snapshot_sizes (snapshot, bytes) VALUES (?, ?)", i.name(), size);
             }
-            boolean layer = i.name().startsWith("layer-");
+            boolean layer = dev.kiln.worker.LayerRecords.isUnpacked(i.name());
             Object[] rec = named.get(i.name());
             String description = rec != null ? (String) rec[0]
                     : layer ? "base layer " + layerOf.getOrDefault(i.name(), i.name().substring(6))
