@@ -79,7 +79,7 @@ final class StateSweeper {
                 dirs = s.toList();
             }
             for (Path d : dirs) {
-                deleteTree(d);
+                dev.kiln.common.files.FileTrees.deleteRecursively(d);
             }
         }
     }
@@ -95,17 +95,6 @@ final class StateSweeper {
             // no runtime binary: no containers of ours can exist
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.executor;
 
+import dev.kiln.common.files.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
@@ -96,7 +97,7 @@ public final class RuncExecutor implements Executor {
         createCwd(root, process.cwd());
         MountStubs stubs = MountStubs.record(root, RuntimeSpec.mountDestinations(process));
         Path bundle = (process.secretEnv().isEmpty() ? bundles : memoryBundles).resolve(id);
-        deleteTree(bundle);
+        FileTrees.deleteRecursively(bundle);
         Files.createDirectories(bundle);
         MemoryBundle memory = process.secretEnv().isEmpty() ? null : MemoryBundle.mount(bundle);
         try {
@@ -119,7 +120,7 @@ public final class RuncExecutor implements Executor {
             if (memory != null) {
                 memory.close();
             }
-            deleteTree(bundle);
+            FileTrees.deleteRecursively(bundle);
         }
     }
 
@@ -270,25 +271,6 @@ public final class RuncExecutor implements Executor {
         } catch (IOException e) {
             // the pipe broke: the runtime is gone, nothing more to copy
         }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static boolean detectUserNamespace() {

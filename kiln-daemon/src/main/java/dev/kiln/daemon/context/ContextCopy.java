@@ -107,7 +107,7 @@ public final class ContextCopy {
         Files.deleteIfExists(dir.resolve("manifest"));
         manifest = null;
         if (old == null) {
-            deleteTree(tree);
+            dev.kiln.common.files.FileTrees.deleteRecursively(tree);
             old = Map.of();
         }
         Files.createDirectories(tree);
@@ -183,7 +183,7 @@ public final class ContextCopy {
             if (removedAncestor(g, removed)) {
                 continue;
             }
-            deleteTree(tree.resolve(g));
+            dev.kiln.common.files.FileTrees.deleteRecursively(tree.resolve(g));
             removed.add(g);
         }
     }
@@ -325,27 +325,5 @@ public final class ContextCopy {
             }
         }
         return d;
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            List<Path> children;
-            try (var s = Files.list(p)) {
-                children = s.toList();
-            }
-            for (Path c : children) {
-                deleteTree(c);
-            }
-        }
-        try {
-            Files.delete(p);
-        } catch (NoSuchFileException e) {
-            // gone already
-        } catch (DirectoryNotEmptyException | FileAlreadyExistsException e) {
-            throw new IOException("cannot remove " + p + ": " + e.getMessage(), e);
-        }
     }
 }

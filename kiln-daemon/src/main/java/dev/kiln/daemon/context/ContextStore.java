@@ -23,7 +23,7 @@ public final class ContextStore {
 
     public ContextStore(Path root) throws IOException {
         this.root = Files.createDirectories(root);
-        ContextCopy.deleteTree(root.resolve(".trash"));
+        dev.kiln.common.files.FileTrees.deleteRecursively(root.resolve(".trash"));
     }
 
     /** The copy for {@code key} (created empty on first use). */
@@ -70,7 +70,7 @@ public final class ContextStore {
                     continue;
                 }
                 long size = DirSize.of(d);
-                ContextCopy.deleteTree(d);
+                dev.kiln.common.files.FileTrees.deleteRecursively(d);
                 copies.remove(name);
                 freed += size;
             } finally {

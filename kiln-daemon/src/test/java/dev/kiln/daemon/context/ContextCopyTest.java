@@ -205,6 +205,6 @@ class ContextCopyTest {
     }
 
     static void deleteTree(Path p) throws IOException {
-        ContextCopy.deleteTree(p);
+        dev.kiln.common.files.FileTrees.deleteRecursively(p);
     }
 }
