@@ -34,20 +34,12 @@ class BuildIT {
 
     @BeforeAll
     void buildBase() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
-        assumeTrue(onPath("runc"), "runc is not installed");
         state = tmp.resolve("state");
-        kiln = new KilnRunner(state);
-        kiln.buildBusybox(tmp);
+        kiln = KilnRunner.withBusybox(tmp, state);
     }
 
     static boolean onPath(String cmd) {
-        for (String dir : System.getenv("PATH").split(":")) {
-            if (Files.isExecutable(Path.of(dir, cmd))) {
-                return true;
-            }
-        }
-        return false;
+        return KilnRunner.onPath(cmd);
     }
 
     Path helloContext(String name) throws IOException {

@@ -1,7 +1,6 @@
 package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -42,11 +41,8 @@ class CrashIT {
 
     @BeforeAll
     void buildBase() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
-        assumeTrue(BuildIT.onPath("runc"), "runc is not installed");
         state = tmp.resolve("state");
-        kiln = new KilnRunner(state);
-        kiln.buildBusybox(tmp);
+        kiln = KilnRunner.withBusybox(tmp, state);
     }
 
     @Test

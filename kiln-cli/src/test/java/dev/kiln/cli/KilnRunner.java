@@ -26,6 +26,30 @@ final class KilnRunner {
         this.stateDir = stateDir;
     }
 
+    /** Whether an executable named {@code cmd} is on the PATH. */
+    static boolean onPath(String cmd) {
+        for (String dir : System.getenv("PATH").split(":")) {
+            if (Files.isExecutable(Path.of(dir, cmd))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A runner over {@code state} that already holds busybox:latest, built as
+     * {@link #buildBusybox} does; skips the calling test class (JUnit assumption) when
+     * busybox-static or runc is not installed.
+     */
+    static KilnRunner withBusybox(Path scratch, Path state) throws IOException, InterruptedException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")),
+                "busybox-static is not installed");
+        org.junit.jupiter.api.Assumptions.assumeTrue(onPath("runc"), "runc is not installed");
+        KilnRunner kiln = new KilnRunner(state);
+        kiln.buildBusybox(scratch);
+        return kiln;
+    }
+
     static Path repoRoot() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.isExecutable(p.resolve("kiln"))) {

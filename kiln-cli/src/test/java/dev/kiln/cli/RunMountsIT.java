@@ -35,11 +35,8 @@ class RunMountsIT {
 
     @BeforeAll
     void buildBase() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
-        assumeTrue(BuildIT.onPath("runc"), "runc is not installed");
         state = tmp.resolve("state");
-        kiln = new KilnRunner(state);
-        kiln.buildBusybox(tmp);
+        kiln = KilnRunner.withBusybox(tmp, state);
     }
 
     /** Runs the launcher with extra environment variables. */

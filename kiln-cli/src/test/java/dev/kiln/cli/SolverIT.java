@@ -1,7 +1,6 @@
 package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,11 +34,8 @@ class SolverIT {
 
     @BeforeAll
     void buildBase() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
-        assumeTrue(BuildIT.onPath("runc"), "runc is not installed");
         state = tmp.resolve("state");
-        kiln = new KilnRunner(state);
-        kiln.buildBusybox(tmp);
+        kiln = KilnRunner.withBusybox(tmp, state);
     }
 
     private Path context(String name, String dockerfile) throws Exception {

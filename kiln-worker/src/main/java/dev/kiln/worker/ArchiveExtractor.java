@@ -126,7 +126,7 @@ final class ArchiveExtractor {
         try (TarArchiveInputStream tar = new TarArchiveInputStream(open(archive))) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
-                String name = ChecksumMatches.clean(e.getName());
+                String name = dev.kiln.common.files.RelativePaths.clean(e.getName());
                 if (name.isEmpty()) {
                     continue;
                 }
@@ -155,7 +155,7 @@ final class ArchiveExtractor {
                     Files.setAttribute(target, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
                     Files.setAttribute(target, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
                 } else if (e.isLink()) {
-                    Path first = RootedPaths.resolve(root, base + ChecksumMatches.clean(e.getLinkName()), false);
+                    Path first = RootedPaths.resolve(root, base + dev.kiln.common.files.RelativePaths.clean(e.getLinkName()), false);
                     if (!Files.isRegularFile(first, LinkOption.NOFOLLOW_LINKS)) {
                         throw new KilnException("hard link " + e.getName() + " points to a missing entry " + e.getLinkName());
                     }

@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.common.files.RelativePaths;
 import dev.kiln.solver.ContentSelector;
 import dev.kiln.worker.fs.Glob;
 import java.io.IOException;
@@ -30,7 +31,7 @@ final class ChecksumMatches {
     List<Match> expand() throws IOException {
         List<Match> out = new ArrayList<>();
         for (String raw : selector.paths()) {
-            String clean = clean(raw);
+            String clean = RelativePaths.clean(raw);
             if (selector.wildcard() && Glob.hasMeta(clean)) {
                 List<String> found = new ArrayList<>();
                 expandGlob(clean.isEmpty() ? List.of() : List.of(clean.split("/")), 0, "", found);
@@ -77,24 +78,6 @@ final class ChecksumMatches {
                 expandGlob(parts, i + 1, next, found);
             }
         }
-    }
-
-    /** Relative, cleaned form of a source path: no leading slash or {@code ./}, no {@code ..} above the root. */
-    static String clean(String raw) {
-        List<String> out = new ArrayList<>();
-        for (String s : raw.split("/")) {
-            if (s.isEmpty() || s.equals(".")) {
-                continue;
-            }
-            if (s.equals("..")) {
-                if (!out.isEmpty()) {
-                    out.removeLast();
-                }
-                continue;
-            }
-            out.add(s);
-        }
-        return String.join("/", out);
     }
 
     private static final java.util.Map<List<String>, dev.kiln.session.IgnorePatterns> EXCLUDES =

@@ -121,7 +121,7 @@ final class CopyAction {
         }
         int pivot = pattern.indexOf("/./");
         if (pivot >= 0) {
-            String before = ChecksumMatches.clean(pattern.substring(0, pivot));
+            String before = dev.kiln.common.files.RelativePaths.clean(pattern.substring(0, pivot));
             int skip = before.isEmpty() ? 0 : before.split("/").length;
             String[] parts = rel.split("/");
             kept = String.join("/", java.util.Arrays.copyOfRange(parts, Math.min(skip, parts.length), parts.length));

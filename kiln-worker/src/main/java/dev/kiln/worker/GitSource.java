@@ -91,7 +91,7 @@ final class GitSource {
             git(work, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit);
             git(work, "submodule", "update", "--init", "--recursive", "--quiet");
             String subdir = s.attrs().getOrDefault("git.subdir", "");
-            Path from = subdir.isEmpty() ? work : work.resolve(ChecksumMatches.clean(subdir));
+            Path from = subdir.isEmpty() ? work : work.resolve(dev.kiln.common.files.RelativePaths.clean(subdir));
             if (!from.normalize().startsWith(work) || !Files.isDirectory(from)) {
                 throw new KilnException("git: " + subdir + " is not a directory of " + url(s));
             }

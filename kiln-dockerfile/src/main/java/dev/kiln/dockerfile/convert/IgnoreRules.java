@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.common.files.RelativePaths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -23,7 +24,7 @@ final class IgnoreRules {
             if (exception) {
                 p = p.substring(1).trim();
             }
-            p = clean(p);
+            p = RelativePaths.clean(p);
             if (!p.isEmpty()) {
                 rules.add(new Rule(Pattern.compile(regex(p)), exception));
             }
@@ -32,7 +33,7 @@ final class IgnoreRules {
 
     /** Whether the context path (relative or with a leading slash) is excluded. */
     boolean excludes(String path) {
-        String p = clean(path);
+        String p = RelativePaths.clean(path);
         if (p.isEmpty()) {
             return false;
         }
@@ -57,23 +58,6 @@ final class IgnoreRules {
             }
             cur = cur.substring(0, slash);
         }
-    }
-
-    static String clean(String p) {
-        List<String> out = new ArrayList<>();
-        for (String s : p.split("/")) {
-            if (s.isEmpty() || s.equals(".")) {
-                continue;
-            }
-            if (s.equals("..")) {
-                if (!out.isEmpty()) {
-                    out.removeLast();
-                }
-                continue;
-            }
-            out.add(s);
-        }
-        return String.join("/", out);
     }
 
     private static String regex(String glob) {
