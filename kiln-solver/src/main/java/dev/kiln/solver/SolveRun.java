@@ -40,6 +40,8 @@ final class SolveRun implements AutoCloseable {
     private final Map<Digest, CompletableFuture<Digest>> keys = new ConcurrentHashMap<>();
     private final Map<Digest, CompletableFuture<List<Result>>> results = new ConcurrentHashMap<>();
     private final Map<Digest, List<Result>> hits = new ConcurrentHashMap<>();
+    /** Vertices that must run: excluded from the cache, or built on one that is. */
+    private final Set<Digest> forced = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
@@ -54,7 +56,6 @@ final class SolveRun implements AutoCloseable {
         Edge root = definition.root().orElseThrow();
         try {
             await(key(root.vertex()));
-            Set<Digest> forced = new java.util.HashSet<>();
             for (Vertex v : definition.vertices()) {
                 CacheMap cm = await(cacheMap(v.digest()));
                 if (job.noCache().test(v) || v.inputs().stream().anyMatch(e -> forced.contains(e.vertex()))) {
@@ -178,6 +179,11 @@ final class SolveRun implements AutoCloseable {
                 continue;
             }
             try {
+                Optional<List<Result>> finished = finishedMeanwhile(v, key);
+                if (finished.isPresent()) {
+                    mine.complete(finished.get());
+                    return finished.get();
+                }
                 List<Result> out = runReporting(v, inputs, key);
                 mine.complete(out);
                 return out;
@@ -188,6 +194,22 @@ final class SolveRun implements AutoCloseable {
                 solver.inflight().remove(key, mine);
             }
         }
+    }
+
+    /**
+     * A result another job recorded after this job looked the key up (its run ended before
+     * this job claimed the key), so the step is not run twice; reported as cached.
+     */
+    private Optional<List<Result>> finishedMeanwhile(Vertex v, Digest key) {
+        if (forced.contains(v.digest())) {
+            return Optional.empty();
+        }
+        Optional<List<Result>> found = solver.cache().lookup(key, job);
+        if (found.isPresent() && found.get().stream().allMatch(solver.runner()::isValid)) {
+            job.progress().accept(new ProgressEvent.Cached(v.digest().toString(), v.name(), Instant.now()));
+            return found;
+        }
+        return Optional.empty();
     }
 
     /**
