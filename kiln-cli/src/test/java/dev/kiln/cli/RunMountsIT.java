@@ -208,6 +208,24 @@ class RunMountsIT {
     }
 
     @Test
+    void aNewCacheMountIsSeededFromAStageAndKeepsItsOwnContentAfterwards() throws Exception {
+        Path ctx = Files.createDirectories(tmp.resolve("cache-seed"));
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox AS seed
+                RUN mkdir -p /seed/sub && echo seeded > /seed/sub/f
+                FROM busybox
+                RUN --mount=type=cache,id=seeded-cache,target=/c,from=seed,source=/seed \\
+                    sh -c 'echo "seen $(cat /c/sub/f)"; echo again >> /c/sub/f'
+                """);
+        KilnRunner.Run first = kiln.run("build", "--progress", "plain", ctx.toString());
+        assertThat(first.exit()).as(first.all()).isZero();
+        assertThat(first.stderr()).contains("seen seeded");
+        KilnRunner.Run second = kiln.run("build", "--progress", "plain", "--no-cache", ctx.toString());
+        assertThat(second.exit()).as(second.all()).isZero();
+        assertThat(second.stderr()).as("an existing cache is not seeded again").contains("seen seeded").contains("again");
+    }
+
+    @Test
     void theSandboxRefusesMountsModulesAndNamespacesAndHidesHostProcesses() throws Exception {
         Path ctx = context("sandbox", """
                 FROM busybox

@@ -42,7 +42,7 @@ public final class NativeSnapshotter extends DirectorySnapshotter {
     @Override
     protected void populate(SnapshotRecord record, Path dir, List<SnapshotRecord> parents) throws IOException {
         if (record.kind() == Info.Kind.ACTIVE && !parents.isEmpty()) {
-            copyTree(dirOf(parents.getFirst()).resolve("fs"), dir.resolve("fs"));
+            TreeCopy.copyContents(dirOf(parents.getFirst()).resolve("fs"), dir.resolve("fs"));
         }
     }
 
@@ -66,7 +66,7 @@ public final class NativeSnapshotter extends DirectorySnapshotter {
         try {
             Files.createDirectories(target);
             if (parentTree == null) {
-                copyTree(tree, target);
+                TreeCopy.copyContents(tree, target);
             } else {
                 TreeDiff.write(parentTree, tree, target);
             }
@@ -76,42 +76,4 @@ public final class NativeSnapshotter extends DirectorySnapshotter {
         }
     }
 
-    /** Copies {@code from}'s contents into existing directory {@code to}, keeping metadata, not following links. */
-    static void copyTree(Path from, Path to) throws IOException {
-        Files.walkFileTree(from, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Path dest = to.resolve(from.relativize(dir).toString());
-                if (!dir.equals(from)) {
-                    Files.copy(dir, dest, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Path dest = to.resolve(from.relativize(file).toString());
-                Files.copy(file, dest, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-                if (attrs.isSymbolicLink()) {
-                    Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                            .setTimes(attrs.lastModifiedTime(), attrs.lastAccessTime(), null);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                // copying children changed the directory's mtime; restore it and its mode/owner
-                Path dest = to.resolve(from.relativize(dir).toString());
-                Files.setLastModifiedTime(dest, Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS));
-                if (dir.equals(from)) {
-                    TreeDiff.copyOwnerAndMode(dir, dest);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 }

@@ -99,7 +99,7 @@ final class TreeDiff {
     private static void copyWhole(Path from, Path to, boolean directory) throws IOException {
         if (directory) {
             Files.createDirectory(to);
-            NativeSnapshotter.copyTree(from, to);
+            TreeCopy.copyContents(from, to);
         } else {
             Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         }

@@ -39,7 +39,8 @@ final class CacheMounts {
     }
 
     /** A cache directory in use; close to release. */
-    record Lease(Path dir, Runnable release) implements AutoCloseable {
+    /** A cache directory in use; {@code created} when this acquisition made it (it is empty). */
+    record Lease(Path dir, boolean created, Runnable release) implements AutoCloseable {
         @Override
         public void close() {
             release.run();
@@ -66,11 +67,11 @@ final class CacheMounts {
         if (sharing == ExecMount.CacheOpt.Sharing.LOCKED) {
             ReentrantLock lock = locks.computeIfAbsent(dirName, k -> new ReentrantLock());
             lock.lockInterruptibly();
-            return new Lease(dir, () -> {
+            return new Lease(dir, created, () -> {
                 users.merge(dirName, -1, Integer::sum);
                 lock.unlock();
             });
         }
-        return new Lease(dir, () -> users.merge(dirName, -1, Integer::sum));
+        return new Lease(dir, created, () -> users.merge(dirName, -1, Integer::sum));
     }
 }

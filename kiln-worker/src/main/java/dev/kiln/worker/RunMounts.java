@@ -79,6 +79,9 @@ final class RunMounts implements AutoCloseable {
             case CACHE -> {
                 CacheMounts.Lease lease = cacheMounts.acquire(m.cache(), job);
                 held.add(lease);
+                if (lease.created() && m.input() >= 0) {
+                    seed(lease.dir(), inputs.get(m.input()), m.selector());
+                }
                 specs.add(new MountSpec(m.dest(), "bind", lease.dir().toString(),
                         List.of("rbind", m.readonly() ? "ro" : "rw")));
             }
@@ -91,6 +94,17 @@ final class RunMounts implements AutoCloseable {
             }
             case SECRET -> secret(m, job);
             case SSH -> ssh(m, job);
+        }
+    }
+
+    /** Fills a new cache directory from {@code from=}/{@code source=} (BuildKit seeds it the same way). */
+    private void seed(Path cacheDir, Result from, String source) throws IOException {
+        try (MountedTree t = trees.view(from)) {
+            Path src = source.isEmpty() ? t.root() : RootedPaths.resolve(t.root(), source);
+            if (!Files.isDirectory(src)) {
+                throw new KilnException("RUN --mount=type=cache: source \"" + source + "\" is not a directory in from=");
+            }
+            dev.kiln.snapshot.TreeCopy.copyContents(src, cacheDir);
         }
     }
 

@@ -125,7 +125,13 @@ final class RunStep {
                 String id = m.id() != null ? m.id() : target;
                 ExecMount.CacheOpt.Sharing sharing = m.sharing() == null ? ExecMount.CacheOpt.Sharing.SHARED
                         : ExecMount.CacheOpt.Sharing.valueOf(m.sharing().name());
-                return new ExecMount(-1, target, -1, m.readOnly(), "", ExecMount.MountType.CACHE,
+                int seedInput = -1;
+                if (m.from() != null && !m.from().isEmpty()) {
+                    inputs.add(sc.conv.stageOrContext(sc, m.from(), r.location(), r.original()));
+                    seedInput = inputs.size() - 1;
+                }
+                return new ExecMount(seedInput, target, -1, m.readOnly(), seedInput < 0 || m.source() == null ? ""
+                        : m.source(), ExecMount.MountType.CACHE,
                         new ExecMount.CacheOpt(id, sharing, m.mode() == null ? 0755 : m.mode(),
                                 m.uid() == null ? 0 : m.uid().intValue(), m.gid() == null ? 0 : m.gid().intValue()),
                         null, null, null);
