@@ -1,0 +1,155 @@
+package dev.kiln.llb.dsl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.llb.Definition;
+import dev.kiln.llb.DefinitionBuilder;
+import dev.kiln.llb.Edge;
+import dev.kiln.llb.ExecMeta;
+import dev.kiln.llb.ExecMount;
+import dev.kiln.llb.ExecOp;
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.FileOp;
+import dev.kiln.llb.LlbCodec;
+import dev.kiln.llb.SourceOp;
+import dev.kiln.llb.Vertex;
+import dev.kiln.llb.VertexMeta;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+class StateTest {
+    private static final String PATH_ENV = "PATH=" + State.DEFAULT_PATH;
+
+    @Test
+    void imageRunAndCopyGiveTheOpsWrittenByHand() {
+        State ctx = State.local("context");
+        Definition dsl = State.image("busybox:latest")
+                .env("GREETING", "hi")
+                .dir("/work")
+                .run("echo $GREETING > out")
+                .file(FileActions.copy(ctx, "app.txt", "app/").thenMkdir("data", 0750))
+                .marshal();
+
+        DefinitionBuilder b = new DefinitionBuilder();
+        Edge img = b.add(SourceOp.of("docker-image://busybox:latest"), List.of(), VertexMeta.NONE);
+        Edge run = b.add(new ExecOp(new ExecMeta(List.of("/bin/sh", "-c", "echo $GREETING > out"),
+                List.of("GREETING=hi", PATH_ENV), "/work", "", "", null), List.of(ExecMount.root(0)), null, null),
+                List.of(img), VertexMeta.NONE);
+        Edge local = b.add(SourceOp.of("local://context"), List.of(), VertexMeta.NONE);
+        Edge file = b.add(new FileOp(0, List.of(
+                new FileAction.Copy(1, "/app.txt", "/work/app/", null, null, true, true, true, true, false,
+                        List.of(), List.of(), false, null, false),
+                new FileAction.Mkdir("/work/data", 0750, true, null, null))), List.of(run, local), VertexMeta.NONE);
+        Definition hand = b.build(Optional.of(file));
+
+        assertThat(dsl.root()).isEqualTo(hand.root());
+        assertThat(dsl.vertices().stream().map(Vertex::digest).toList())
+                .isEqualTo(hand.vertices().stream().map(Vertex::digest).toList());
+        assertThat(dsl.vertices().stream().map(Vertex::op).toList())
+                .isEqualTo(hand.vertices().stream().map(Vertex::op).toList());
+    }
+
+    @Test
+    void scratchWithAFileReadsNoInputAndScratchAloneHasNoRoot() {
+        assertThat(State.scratch().marshal().root()).isEmpty();
+        Definition d = State.scratch().file(FileActions.mkfile("/hello", 0644, "hi\n")).marshal();
+        Vertex only = d.vertices().getFirst();
+        assertThat(d.vertices()).hasSize(1);
+        assertThat(only.inputs()).isEmpty();
+        assertThat(only.op()).isEqualTo(new FileOp(-1, List.of(
+                new FileAction.Mkfile("/hello", 0644, "hi\n".getBytes(StandardCharsets.UTF_8), null, null))));
+    }
+
+    @Test
+    void runOptionsApplyToOneRunOnlyAndMountsAreOrderedByDestination() {
+        State base = State.image("busybox").user("1000");
+        State data = State.local("data");
+        State after = base.run(List.of("ls"), RunOption.tmpfs("/tmp"), RunOption.mount("/data", data),
+                RunOption.env("A", "1"), RunOption.dir("sub"), RunOption.user("root"),
+                RunOption.network(ExecOp.NetworkMode.NONE), RunOption.cache("/cache", "c1"));
+        ExecOp op = (ExecOp) after.marshal().vertices().getLast().op();
+        assertThat(op.meta().env()).containsExactly("A=1", PATH_ENV);
+        assertThat(op.meta().cwd()).isEqualTo("/sub");
+        assertThat(op.meta().user()).isEqualTo("root");
+        assertThat(op.network()).isEqualTo(ExecOp.NetworkMode.NONE);
+        assertThat(op.mounts()).extracting(ExecMount::dest).containsExactly("/", "/cache", "/data", "/tmp");
+        assertThat(op.mounts().get(2).input()).isEqualTo(1);
+        assertThat(op.mounts().get(2).readonly()).isTrue();
+        assertThat(after.currentUser()).isEqualTo("1000");
+        assertThat(after.environment()).isEmpty();
+
+        State swapped = base.run(List.of("ls"), RunOption.cache("/cache", "c1"), RunOption.mount("/data", data),
+                RunOption.tmpfs("/tmp"), RunOption.env("A", "1"), RunOption.dir("sub"), RunOption.user("root"),
+                RunOption.network(ExecOp.NetworkMode.NONE));
+        assertThat(swapped.marshal().root()).isEqualTo(after.marshal().root());
+    }
+
+    @Test
+    void pinningRewritesEveryImageSourceAndChangesTheDigest() {
+        State s = State.image("busybox:latest").run("true");
+        Definition plain = s.marshal();
+        Definition pinned = s.marshal(ref -> ref + "@sha256:" + "ab".repeat(32));
+        assertThat(((SourceOp) pinned.vertices().getFirst().op()).identifier())
+                .isEqualTo("docker-image://busybox:latest@sha256:" + "ab".repeat(32));
+        assertThat(pinned.root()).isNotEqualTo(plain.root());
+    }
+
+    @Test
+    void badInputsAreRefused() {
+        assertThatThrownBy(() -> State.image("docker-image://x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> State.scratch().file(FileActions.copy(State.scratch(), "/a", "/b")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** One step of a random chain. */
+    record Step(int kind, String text) {
+        State apply(State s) {
+            return switch (kind) {
+                case 0 -> s.run("echo " + text);
+                case 1 -> s.env("V", text);
+                case 2 -> s.dir(text);
+                case 3 -> s.file(FileActions.mkfile(text, 0644, text));
+                case 4 -> s.file(FileActions.copy(State.local("context"), text, "/dst/"));
+                default -> s.user(text);
+            };
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Step>> chains() {
+        Arbitrary<Step> step = Combinators.combine(Arbitraries.integers().between(0, 5),
+                Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(6)).as(Step::new);
+        return step.list().ofMinSize(1).ofMaxSize(8);
+    }
+
+    private static State build(List<Step> steps) {
+        State s = State.image("busybox:latest");
+        for (Step st : steps) {
+            s = st.apply(s);
+        }
+        return s.run("true");
+    }
+
+    @Property(tries = 200)
+    void equalChainsGiveEqualBytesAndDigests(@ForAll("chains") List<Step> steps) {
+        Definition a = build(steps).marshal();
+        Definition b = build(List.copyOf(steps)).marshal();
+        assertThat(a.root()).isEqualTo(b.root());
+        assertThat(LlbCodec.encode(a)).isEqualTo(LlbCodec.encode(b));
+    }
+
+    @Property(tries = 200)
+    void aDifferentLastCommandGivesADifferentDigest(@ForAll("chains") List<Step> steps) {
+        State s = build(steps);
+        assertThat(s.run("echo one").marshal().root()).isNotEqualTo(s.run("echo two").marshal().root());
+    }
+}
