@@ -1,0 +1,76 @@
+package dev.kiln.daemon.telemetry;
+
+import dev.kiln.common.progress.ProgressSink;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * kilnd's process-wide tracing switch. The first build reads the OTEL_* environment (see
+ * {@link TracingConfig}); if it asks for traces, one {@link BuildTracer} is created and closed
+ * by a shutdown hook, which exports the spans still queued. If no variable asks for traces
+ * (or they are invalid, which is reported once on stderr), {@link #traced} just runs the
+ * build: no OpenTelemetry object is created and no thread started.
+ */
+public final class KilndTracing {
+    private KilndTracing() {}
+
+    /** A build to run with the sink its progress must go to. */
+    @FunctionalInterface
+    public interface TracedBuild<R> {
+        R run(ProgressSink progress) throws IOException, InterruptedException;
+    }
+
+    private static final class Holder {
+        static final Optional<BuildTracer> TRACER = load();
+
+        private static Optional<BuildTracer> load() {
+            Optional<TracingConfig> config;
+            try {
+                config = TracingConfig.fromEnvironment(System.getenv());
+            } catch (IllegalArgumentException e) {
+                System.err.println("kilnd: build traces are off: " + e.getMessage());
+                return Optional.empty();
+            }
+            return config.map(c -> {
+                BuildTracer tracer = BuildTracer.create(c);
+                Runtime.getRuntime().addShutdownHook(new Thread(tracer::close, "kilnd-otel-shutdown"));
+                return tracer;
+            });
+        }
+    }
+
+    /**
+     * Runs one build, tracing it when tracing is on: its progress goes to {@code downstream}
+     * and to the build's spans, and the root span ends with the digest {@code digestOf} gives
+     * for the result, or with the error the build threw.
+     */
+    public static <R> R traced(String buildId, String target, ProgressSink downstream, TracedBuild<R> build,
+            Function<R, String> digestOf) throws IOException, InterruptedException {
+        Optional<BuildTracer> tracer = Holder.TRACER;
+        if (tracer.isEmpty()) {
+            return build.run(downstream);
+        }
+        return traced(tracer.get().startBuild(buildId, target), downstream, build, digestOf);
+    }
+
+    /** Runs the build feeding {@code spans} as well as {@code downstream}; package-visible for tests. */
+    static <R> R traced(BuildSpans spans, ProgressSink downstream, TracedBuild<R> build, Function<R, String> digestOf)
+            throws IOException, InterruptedException {
+        ProgressSink both = event -> {
+            downstream.accept(event);
+            spans.accept(event);
+        };
+        try {
+            R result = build.run(both);
+            spans.succeeded(digestOf.apply(result));
+            return result;
+        } catch (InterruptedException e) {
+            spans.failed("cancelled");
+            throw e;
+        } catch (IOException | RuntimeException | Error e) {
+            spans.failed(String.valueOf(e.getMessage()));
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.kiln.daemon.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TracingConfigTest {
+    @Test
+    void noOtelVariableMeansNoTracing() {
+        assertThat(TracingConfig.fromEnvironment(Map.of())).isEmpty();
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_SERVICE_NAME", "x", "PATH", "/bin"))).isEmpty();
+    }
+
+    @Test
+    void baseEndpointGetsTheTracesPath() {
+        TracingConfig c = TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"))
+                .orElseThrow();
+        assertThat(c.tracesEndpoint()).isEqualTo(URI.create("http://collector:4318/v1/traces"));
+        assertThat(c.serviceName()).isEqualTo("kilnd");
+        assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void tracesEndpointIsUsedAsIsAndSignalSettingsWin() {
+        TracingConfig c = TracingConfig.fromEnvironment(Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://ignored:4318",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector/custom",
+                "OTEL_EXPORTER_OTLP_HEADERS", "a=1",
+                "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "authorization=Bearer%20abc, x-team = kiln",
+                "OTEL_EXPORTER_OTLP_TIMEOUT", "2500",
+                "OTEL_SERVICE_NAME", "builder-7",
+                "OTEL_RESOURCE_ATTRIBUTES", "host.name=ci-1,region=eu")).orElseThrow();
+        assertThat(c.tracesEndpoint()).isEqualTo(URI.create("https://collector/custom"));
+        assertThat(c.headers()).containsOnly(Map.entry("authorization", "Bearer abc"), Map.entry("x-team", "kiln"));
+        assertThat(c.timeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(c.serviceName()).isEqualTo("builder-7");
+        assertThat(c.resourceAttributes()).containsOnly(Map.entry("host.name", "ci-1"), Map.entry("region", "eu"));
+    }
+
+    @Test
+    void otlpExporterAloneUsesTheDefaultEndpoint() {
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "otlp")).orElseThrow().tracesEndpoint())
+                .isEqualTo(URI.create("http://localhost:4318/v1/traces"));
+    }
+
+    @Test
+    void noneOrDisabledTurnsTracingOff() {
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "none",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"))).isEmpty();
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_SDK_DISABLED", "true",
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"))).isEmpty();
+    }
+
+    @Test
+    void unsupportedSettingsAreRefused() {
+        assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "zipkin")))
+                .hasMessageContaining("zipkin");
+        assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317",
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"))).hasMessageContaining("grpc");
+        assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
+                "OTEL_EXPORTER_OTLP_HEADERS", "novalue"))).hasMessageContaining("novalue");
+        assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
+                "OTEL_EXPORTER_OTLP_TIMEOUT", "10s"))).hasMessageContaining("10s");
+    }
+}
