@@ -116,6 +116,28 @@ public final class State {
         return output == null;
     }
 
+    /**
+     * The image this state's root file system starts from, following each run's root mount
+     * and each file change's base back to the source; empty for scratch or a local source.
+     * A client uses it to take the base image's config (environment, entrypoint) for the result.
+     */
+    public Optional<String> baseImage() {
+        PendingOp.Output out = output;
+        while (out != null) {
+            PendingOp p = out.op();
+            if (p.imageRef() != null) {
+                return Optional.of(p.imageRef());
+            }
+            int input = switch (p.op()) {
+                case ExecOp e -> e.rootMount().input();
+                case FileOp f -> f.base();
+                default -> -1;
+            };
+            out = input < 0 ? null : p.inputs().get(input);
+        }
+        return Optional.empty();
+    }
+
     /** Runs {@code /bin/sh -c shellCommand} on this file system, as a Dockerfile {@code RUN} does. */
     public State run(String shellCommand, RunOption... options) {
         return run(List.of("/bin/sh", "-c", shellCommand), options);

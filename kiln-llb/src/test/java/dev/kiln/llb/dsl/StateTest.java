@@ -104,6 +104,14 @@ class StateTest {
     }
 
     @Test
+    void theBaseImageIsFoundThroughRunsAndFileChangesButNotCopySources() {
+        State img = State.image("busybox:latest");
+        assertThat(img.run("true").file(FileActions.mkdir("/d", 0755)).baseImage()).contains("busybox:latest");
+        assertThat(State.scratch().file(FileActions.copy(img, "/bin", "/bin")).baseImage()).isEmpty();
+        assertThat(State.local("context").baseImage()).isEmpty();
+    }
+
+    @Test
     void badInputsAreRefused() {
         assertThatThrownBy(() -> State.image("docker-image://x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> State.scratch().file(FileActions.copy(State.scratch(), "/a", "/b")))
