@@ -87,7 +87,8 @@ final class DaemonBuild {
                     df.getPlatform().isEmpty() ? Platform.host() : Platform.parse(df.getPlatform()),
                     df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty(),
                     grants).withCaches(caches(df.getCacheFromList(), false), caches(df.getCacheToList(), true));
-            return engine.build(br, trace);
+            return dev.kiln.daemon.telemetry.KilndTracing.traced(req.getRef(), df.getTarget(), trace,
+                    progress -> engine.build(br, progress), result -> result.manifest().digest());
         } finally {
             lock.readLock().unlock();
             if (extras != null) {
