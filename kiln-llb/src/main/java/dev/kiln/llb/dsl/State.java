@@ -198,26 +198,26 @@ public final class State {
                     if (s.from().isScratch()) {
                         throw new IllegalArgumentException("cannot copy " + c.src() + " from an empty file system");
                     }
-                    names.add("copy " + c.src() + " " + c.dest());
+                    names.add("copy " + c.src() + " " + resolvePath(c.dest()));
                     yield new FileAction.Copy(inputIndex(inputs, s.from().output), c.src(), resolvePath(c.dest()),
                             c.chown(), c.chmod(), c.followSymlinks(), c.dirContentsOnly(), c.createDestPath(),
                             c.allowWildcard(), c.allowEmptyWildcard(), c.includePatterns(), c.excludePatterns(),
                             c.parents(), c.timestamp(), c.unpackArchive());
                 }
                 case FileAction.Mkdir m -> {
-                    names.add("mkdir " + m.path());
+                    names.add("mkdir " + resolvePath(m.path()));
                     yield new FileAction.Mkdir(resolvePath(m.path()), m.mode(), m.makeParents(), m.chown(), m.timestamp());
                 }
                 case FileAction.Mkfile f -> {
-                    names.add("mkfile " + f.path());
+                    names.add("mkfile " + resolvePath(f.path()));
                     yield new FileAction.Mkfile(resolvePath(f.path()), f.mode(), f.data(), f.chown(), f.timestamp());
                 }
                 case FileAction.Rm r -> {
-                    names.add("rm " + r.path());
+                    names.add("rm " + resolvePath(r.path()));
                     yield new FileAction.Rm(resolvePath(r.path()), r.allowNotFound(), r.allowWildcard());
                 }
                 case FileAction.Symlink l -> {
-                    names.add("symlink " + l.path());
+                    names.add("symlink " + resolvePath(l.path()));
                     yield new FileAction.Symlink(resolvePath(l.path()), l.target());
                 }
             };
