@@ -33,7 +33,7 @@ public record CopyOptions(FileAction.Chown chown, String chmod, boolean followSy
                 allowEmptyWildcard, includePatterns, excludePatterns, timestamp);
     }
 
-    /** Only paths matching these patterns are excluded from the copy. */
+    /** Paths matching these patterns are left out of the copy. */
     public CopyOptions withExcludes(List<String> patterns) {
         return new CopyOptions(chown, chmod, followSymlinks, dirContentsOnly, createDestPath, allowWildcard,
                 allowEmptyWildcard, includePatterns, patterns, timestamp);

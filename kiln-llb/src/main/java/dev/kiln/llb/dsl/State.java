@@ -2,12 +2,14 @@ package dev.kiln.llb.dsl;
 
 import dev.kiln.llb.Definition;
 import dev.kiln.llb.DefinitionBuilder;
+import dev.kiln.llb.DiffOp;
 import dev.kiln.llb.Edge;
 import dev.kiln.llb.ExecMeta;
 import dev.kiln.llb.ExecMount;
 import dev.kiln.llb.ExecOp;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.FileOp;
+import dev.kiln.llb.MergeOp;
 import dev.kiln.llb.SourceOp;
 import dev.kiln.llb.VertexMeta;
 import java.util.ArrayList;
@@ -74,6 +76,40 @@ public final class State {
         Objects.requireNonNull(name, "name");
         PendingOp op = new PendingOp(SourceOp.of("local://" + name), List.of(), VertexMeta.named("local://" + name), null);
         return new State(new PendingOp.Output(op, 0), Map.of(), "/", "");
+    }
+
+    /**
+     * The file systems of {@code states} stacked, later over earlier, as layers would be
+     * ({@code llb.Merge}); process defaults are the first state's. Empty states are left out.
+     */
+    public static State merge(List<State> states) {
+        if (states.isEmpty()) {
+            throw new IllegalArgumentException("merge needs at least one state");
+        }
+        List<PendingOp.Output> inputs = new ArrayList<>();
+        for (State st : states) {
+            if (st.output != null) {
+                inputs.add(st.output);
+            }
+        }
+        State first = states.getFirst();
+        if (inputs.isEmpty()) {
+            return new State(null, first.env, first.dir, first.user);
+        }
+        PendingOp op = new PendingOp(new MergeOp(inputs.size()), inputs, VertexMeta.named("merge"), null);
+        return new State(new PendingOp.Output(op, 0), first.env, first.dir, first.user);
+    }
+
+    /**
+     * What {@code upper} changed relative to {@code lower}, as a file system of its own
+     * ({@code llb.Diff}); process defaults are {@code upper}'s.
+     */
+    public static State diff(State lower, State upper) {
+        List<PendingOp.Output> inputs = new ArrayList<>();
+        int l = inputIndex(inputs, lower.output);
+        int u = inputIndex(inputs, upper.output);
+        PendingOp op = new PendingOp(new DiffOp(l, u), inputs, VertexMeta.named("diff"), null);
+        return new State(new PendingOp.Output(op, 0), upper.env, upper.dir, upper.user);
     }
 
     /** This state with environment variable {@code key} set for later runs. */

@@ -112,6 +112,26 @@ class StateTest {
     }
 
     @Test
+    void mergeAndDiffGiveTheOpsWrittenByHand() {
+        State base = State.image("busybox:latest");
+        State changed = base.run("touch /x");
+        State other = State.scratch().file(FileActions.mkdir("/d", 0755));
+        Definition dsl = State.merge(List.of(base, State.diff(base, changed), other, State.scratch())).marshal();
+
+        DefinitionBuilder b = new DefinitionBuilder();
+        Edge img = b.add(SourceOp.of("docker-image://busybox:latest"), List.of(), VertexMeta.NONE);
+        Edge run = b.add(new ExecOp(new ExecMeta(List.of("/bin/sh", "-c", "touch /x"), List.of(PATH_ENV), "/", "", "",
+                null), List.of(ExecMount.root(0)), null, null), List.of(img), VertexMeta.NONE);
+        Edge diff = b.add(new dev.kiln.llb.DiffOp(0, 1), List.of(img, run), VertexMeta.NONE);
+        Edge mkdir = b.add(new FileOp(-1, List.of(new FileAction.Mkdir("/d", 0755, true, null, null))), List.of(),
+                VertexMeta.NONE);
+        Edge merge = b.add(new dev.kiln.llb.MergeOp(3), List.of(img, diff, mkdir), VertexMeta.NONE);
+        assertThat(dsl.root()).contains(merge);
+        assertThat(LlbCodec.encode(dsl)).isEqualTo(LlbCodec.encode(State.merge(List.of(base,
+                State.diff(base, changed), other)).marshal()));
+    }
+
+    @Test
     void badInputsAreRefused() {
         assertThatThrownBy(() -> State.image("docker-image://x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> State.scratch().file(FileActions.copy(State.scratch(), "/a", "/b")))
