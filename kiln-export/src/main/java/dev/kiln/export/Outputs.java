@@ -21,8 +21,6 @@ import dev.kiln.worker.images.ImageStore;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -85,21 +83,8 @@ public final class Outputs {
 
     private void local(Result root, Path dest) throws IOException {
         AtomicFile.writeDirectory(dest, tmp -> {
-            try (MountedTree tree = worker.view(root);
-                 PipedInputStream in = new PipedInputStream(1 << 20);
-                 PipedOutputStream out = new PipedOutputStream(in)) {
-                Thread writer = Thread.ofVirtual().start(() -> {
-                    try (out) {
-                        LayerWriter.writeTar(tree.root(), LayerSource.TREE, Optional.empty(), out);
-                    } catch (IOException e) {
-                        // the reader sees the stream end early and reports it
-                    }
-                });
-                new LayerApplier(LayerApplier.Mode.MERGED).apply(in, tmp, Optional.empty());
-                writer.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
+            try (MountedTree tree = worker.view(root)) {
+                new LayerApplier(LayerApplier.Mode.MERGED).applyDirectory(tree.root(), LayerSource.TREE, tmp);
             }
         });
     }

@@ -49,6 +49,7 @@ public final class KilnWorker implements OpRunner {
     private final LocalDirs localDirs = new LocalDirs();
     private final ContentHasher hasher = new ContentHasher();
     private final FileRunner files;
+    private final MergeRunner merges;
     private final ExecRunner execs;
     private final BaseImages baseImages;
     private final ImageSources images;
@@ -62,6 +63,7 @@ public final class KilnWorker implements OpRunner {
         this.snapshotter = snapshotter;
         this.trees = new Trees(snapshotter, new Mounter(), stateDir.resolve("mounts"), localDirs);
         this.files = new FileRunner(trees);
+        this.merges = new MergeRunner(trees, snapshotter, this::snapshotChain);
         this.execs = new ExecRunner(trees, executor, new CacheMounts(stateDir.resolve("cachemounts")));
         this.baseImages = new BaseImages(snapshotter, content, layers);
         this.images = images;
@@ -184,7 +186,7 @@ public final class KilnWorker implements OpRunner {
             case SourceOp s -> List.of(source(s, job));
             case ExecOp e -> List.of(execs.run(v, ProxyEnv.apply(e, v.meta()), inputs, job));
             case FileOp f -> List.of(files.run(f, inputs));
-            case MergeOp m -> throw new KilnException("merge ops are not supported yet (COPY --link)");
+            case MergeOp m -> List.of(merges.run(inputs));
             case DiffOp d -> throw new KilnException("diff ops are not supported yet");
         };
     }

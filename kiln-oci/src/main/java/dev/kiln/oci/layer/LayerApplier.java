@@ -87,6 +87,40 @@ public final class LayerApplier {
         }
     }
 
+    /**
+     * Applies a directory as if it were a layer: {@code source} is turned into a tar the way
+     * {@link LayerWriter} would ({@code kind} says whether it is an overlay diff or a plain tree)
+     * and streamed straight into {@link #apply(InputStream, Path, Optional)}, without a temporary
+     * file. Used to copy a tree with all its metadata and to replay a snapshot's changes onto
+     * another tree. A failure of either side is thrown.
+     */
+    public void applyDirectory(Path source, LayerSource kind, Path target) throws IOException {
+        try (java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
+             java.io.PipedOutputStream out = new java.io.PipedOutputStream(in)) {
+            IOException[] writeFailure = new IOException[1];
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try (out) {
+                    LayerWriter.writeTar(source, kind, Optional.empty(), out);
+                } catch (IOException e) {
+                    writeFailure[0] = e;
+                }
+            });
+            try {
+                apply(in, target, Optional.empty());
+            } finally {
+                try {
+                    writer.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while copying " + source);
+                }
+            }
+            if (writeFailure[0] != null) {
+                throw writeFailure[0];
+            }
+        }
+    }
+
     /** Applies a (possibly compressed) layer stream; does not close {@code blob}. Returns the diffID. */
     public Digest apply(InputStream blob, Path target, Optional<Digest> expectedDiffId) throws IOException {
         Path root = target.toRealPath();
