@@ -11,72 +11,20 @@ storage) and times:
   push   kiln push REF            vs  skopeo copy oci:LAYOUT docker://REF
   pull   kiln pull REF (new state dir)  vs  skopeo copy docker://REF oci:NEWDIR
 
+The base image, the command helpers and the registry come from bench.py and cache_bench.py.
 Both tools move the same compressed blobs (Kiln's layers, gzip). Times are wall-clock seconds
 of the whole command, Kiln's including JVM start; look at medians and the ratio.
 """
 import argparse
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tarfile
-import time
-import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KILN = os.path.join(REPO, "kiln")
-
-
-def sh(cmd, **kw):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-    if r.returncode != 0:
-        sys.exit(f"command failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout[-3000:]}")
-    return r.stdout
-
-
-def timed(cmd):
-    start = time.monotonic()
-    sh(cmd)
-    return time.monotonic() - start
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Registry:
-    """A docker-registry on 127.0.0.1 with its own empty storage; stopped by PID."""
-
-    def __init__(self, work):
-        self.dir = os.path.join(work, f"registry-{time.monotonic_ns()}")
-        os.makedirs(self.dir)
-        self.port = free_port()
-        cfg = os.path.join(self.dir, "config.yml")
-        with open(cfg, "w") as f:
-            f.write(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {self.dir}/storage\n"
-                    f"http:\n  addr: 127.0.0.1:{self.port}\nlog:\n  level: error\n")
-        self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v2/", timeout=1)
-                return
-            except Exception:
-                time.sleep(0.1)
-        self.stop()
-        sys.exit("docker-registry did not start")
-
-    def ref(self, repo):
-        return f"127.0.0.1:{self.port}/{repo}"
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        shutil.rmtree(self.dir, ignore_errors=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import KILN, base_image, sh, timed  # noqa: E402  (the shared helpers of bench/)
+from cache_bench import Registry  # noqa: E402
 
 
 def main():
@@ -93,10 +41,7 @@ def main():
     os.makedirs(a.work)
     state = os.path.join(a.work, "state")
 
-    bb = os.path.join(a.work, "busybox-ctx")
-    shutil.copytree(os.path.join(REPO, "examples", "busybox"), bb)
-    shutil.copy("/bin/busybox", os.path.join(bb, "busybox"))
-    sh([KILN, "--root", state, "build", "-q", "-t", "busybox:latest", bb])
+    sh([KILN, "--root", state, "load", "-i", base_image(a.work)])
 
     ctx = os.path.join(a.work, "big-ctx")
     os.makedirs(ctx)
@@ -114,20 +59,21 @@ def main():
 
     results = {"kiln push": [], "skopeo push": [], "kiln pull": [], "skopeo pull": []}
     for rep in range(a.reps):
-        reg = Registry(a.work)
+        reg = Registry(os.path.join(a.work, f"rep-{rep}"))
         try:
-            results["kiln push"].append(timed([KILN, "--root", state, "push", "bench/big:1", reg.ref("kiln/big:1")]))
+            results["kiln push"].append(timed([KILN, "--root", state, "push", "bench/big:1", f"{reg.host}/kiln/big:1"]))
             results["skopeo push"].append(timed(["skopeo", "copy", "-q", "--dest-tls-verify=false",
-                                                 f"oci:{layout}:1", f"docker://{reg.ref('skopeo/big:1')}"]))
+                                                 f"oci:{layout}:1", f"docker://{reg.host}/skopeo/big:1"]))
             fresh = os.path.join(a.work, f"pull-state-{rep}")
-            results["kiln pull"].append(timed([KILN, "--root", fresh, "pull", reg.ref("kiln/big:1")]))
+            results["kiln pull"].append(timed([KILN, "--root", fresh, "pull", f"{reg.host}/kiln/big:1"]))
             shutil.rmtree(fresh, ignore_errors=True)
             dest = os.path.join(a.work, f"pull-layout-{rep}")
             results["skopeo pull"].append(timed(["skopeo", "copy", "-q", "--src-tls-verify=false",
-                                                 f"docker://{reg.ref('skopeo/big:1')}", f"oci:{dest}:1"]))
+                                                 f"docker://{reg.host}/skopeo/big:1", f"oci:{dest}:1"]))
             shutil.rmtree(dest, ignore_errors=True)
         finally:
             reg.stop()
+            shutil.rmtree(reg.dir, ignore_errors=True)
 
     print(f"\n{'case':<14}{'median s':>10}{'min s':>9}{'max s':>9}")
     for k, v in results.items():
