@@ -1,4 +1,4 @@
-import dev.kiln.cli.client.KilnClient;
+import dev.kiln.client.KilnClient;
 import dev.kiln.common.progress.ProgressEvent;
 import dev.kiln.llb.dsl.FileActions;
 import dev.kiln.llb.dsl.State;

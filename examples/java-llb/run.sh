@@ -4,4 +4,4 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 java="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 exec "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  -cp "$root/kiln-cli/target/*:$root/kiln-cli/target/lib/*" "$root/examples/java-llb/BuildWithJava.java" "$@"
+  -cp "$root/kiln-cli/target/lib/*" "$root/examples/java-llb/BuildWithJava.java" "$@"

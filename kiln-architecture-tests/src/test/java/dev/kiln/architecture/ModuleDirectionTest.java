@@ -44,13 +44,24 @@ class ModuleDirectionTest {
                         "dev.kiln.session..", "dev.kiln.snapshot..", "dev.kiln.executor..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.kiln.solver..", "dev.kiln.worker..",
                         "dev.kiln.export..", "dev.kiln.engine..", "dev.kiln.cli..", "dev.kiln.dockerfile..",
-                        "dev.kiln.registry..")
+                        "dev.kiln.registry..", "dev.kiln.client..", "dev.kiln.daemon..")
                 .check(classes);
     }
 
     @Test
-    void onlyTheCliAndDaemonUseTheEngine() {
-        noClasses().that().resideOutsideOfPackages("dev.kiln.cli..", "dev.kiln.daemon..", "dev.kiln.engine..")
+    void theClientLibraryAndDaemonKnowNoCli() {
+        noClasses().that().resideInAnyPackage("dev.kiln.client..", "dev.kiln.daemon..", "dev.kiln.engine..")
+                .should().dependOnClassesThat().resideInAPackage("dev.kiln.cli..")
+                .check(classes);
+        noClasses().that().resideInAnyPackage("dev.kiln.daemon..", "dev.kiln.engine..")
+                .should().dependOnClassesThat().resideInAPackage("dev.kiln.client..")
+                .check(classes);
+    }
+
+    @Test
+    void onlyTheCliDaemonAndClientLibraryUseTheEngine() {
+        noClasses().that().resideOutsideOfPackages("dev.kiln.cli..", "dev.kiln.daemon..", "dev.kiln.engine..",
+                        "dev.kiln.client..")
                 .should().dependOnClassesThat().resideInAPackage("dev.kiln.engine..")
                 .check(classes);
     }

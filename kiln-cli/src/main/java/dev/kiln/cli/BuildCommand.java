@@ -138,12 +138,12 @@ final class BuildCommand implements Callable<Integer> {
                         cacheTo.stream().map(v -> CacheSpec.parse(v, true)).toList());
         PlainProgress display = plain;
         ProgressSink finalSink = sink;
-        dev.kiln.cli.remote.DaemonTarget daemon = main.daemon();
+        dev.kiln.client.remote.DaemonTarget daemon = main.daemon();
         if (daemon != null) {
             if (check) {
                 throw new KilnException("--check is not supported through kilnd yet; run it without --addr");
             }
-            return report(Interruptible.run(() -> dev.kiln.cli.remote.RemoteBuild.run(daemon, req, finalSink)), display);
+            return report(Interruptible.run(() -> dev.kiln.client.remote.RemoteBuild.run(daemon, req, finalSink)), display);
         }
         java.util.OptionalInt rootless = RootlessLauncher.reexecIfNeeded();
         if (rootless.isPresent()) {

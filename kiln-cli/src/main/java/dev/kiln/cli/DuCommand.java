@@ -40,7 +40,7 @@ final class DuCommand implements Callable<Integer> {
         Set<StorageRecord.Type> types = PruneCommand.types(filters);
         List<StorageRecord> all;
         if (main.daemon() != null) {
-            all = dev.kiln.cli.remote.DaemonCalls.usage(main.daemon());
+            all = dev.kiln.client.remote.DaemonCalls.usage(main.daemon());
         } else {
             try (Engine engine = main.openEngine()) {
                 all = engine.storage().usage();

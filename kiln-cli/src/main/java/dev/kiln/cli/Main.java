@@ -109,8 +109,8 @@ public final class Main {
     }
 
     /** The kilnd to use ({@code --addr} or {@code KILN_HOST}), or null for a daemonless command. */
-    public dev.kiln.cli.remote.DaemonTarget daemon() {
-        return dev.kiln.cli.remote.DaemonTarget.resolve(addr, tlsCaCert, tlsCert, tlsKey);
+    public dev.kiln.client.remote.DaemonTarget daemon() {
+        return dev.kiln.client.remote.DaemonTarget.resolve(addr, tlsCaCert, tlsCert, tlsKey);
     }
 
     /** Prints the version from the jar's manifest. */

@@ -47,7 +47,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         List<StorageRecord> removed;
         if (main.daemon() != null) {
-            removed = dev.kiln.cli.remote.DaemonCalls.prune(main.daemon(), opts);
+            removed = dev.kiln.client.remote.DaemonCalls.prune(main.daemon(), opts);
         } else {
             try (Engine engine = main.openEngine()) {
                 removed = engine.storage().prune(opts);

@@ -2,7 +2,7 @@ package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.cli.client.KilnClient;
+import dev.kiln.client.KilnClient;
 import dev.kiln.common.progress.ProgressEvent;
 import dev.kiln.llb.dsl.FileActions;
 import dev.kiln.llb.dsl.State;

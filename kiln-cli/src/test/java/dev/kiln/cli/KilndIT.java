@@ -209,9 +209,9 @@ class KilndIT {
                         throw new AssertionError("no named context expected: " + name);
                     }
                 });
-        var target = dev.kiln.cli.remote.DaemonTarget.resolve("unix://" + sock, null, null, null);
+        var target = dev.kiln.client.remote.DaemonTarget.resolve("unix://" + sock, null, null, null);
         List<dev.kiln.common.progress.ProgressEvent> events = java.util.Collections.synchronizedList(new ArrayList<>());
-        var result = dev.kiln.cli.remote.RemoteBuild.solve(target, converted.definition(), converted.config(), ctx,
+        var result = dev.kiln.client.remote.RemoteBuild.solve(target, converted.definition(), converted.config(), ctx,
                 List.of(dev.kiln.oci.ImageReference.parse("llb:1")), List.of(), platform, java.util.Optional.of(sde), events::add);
         assertThat(events).anyMatch(e -> e instanceof dev.kiln.common.progress.ProgressEvent.Status st
                 && st.message().startsWith("transferring context:"));

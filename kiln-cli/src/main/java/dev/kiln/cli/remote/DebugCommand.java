@@ -1,5 +1,7 @@
 package dev.kiln.cli.remote;
 
+import dev.kiln.client.remote.DaemonCalls;
+import dev.kiln.client.remote.DaemonTarget;
 import dev.kiln.cli.Main;
 import dev.kiln.daemon.api.InfoRequest;
 import dev.kiln.daemon.api.InfoResponse;

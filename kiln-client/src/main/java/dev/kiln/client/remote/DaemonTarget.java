@@ -1,4 +1,4 @@
-package dev.kiln.cli.remote;
+package dev.kiln.client.remote;
 
 import dev.kiln.common.KilnException;
 import dev.kiln.daemon.DaemonAddress;

@@ -1,4 +1,4 @@
-package dev.kiln.cli.remote;
+package dev.kiln.client.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.kiln.cli.remote;
+package dev.kiln.client.remote;
 
 import com.google.protobuf.ByteString;
 import dev.kiln.daemon.api.ClientMessage;

@@ -1,4 +1,4 @@
-package dev.kiln.cli.remote;
+package dev.kiln.client.remote;
 
 import dev.kiln.daemon.context.FileEntry;
 import dev.kiln.session.IgnorePatterns;

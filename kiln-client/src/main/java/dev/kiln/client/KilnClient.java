@@ -1,7 +1,7 @@
-package dev.kiln.cli.client;
+package dev.kiln.client;
 
-import dev.kiln.cli.remote.DaemonTarget;
-import dev.kiln.cli.remote.RemoteBuild;
+import dev.kiln.client.remote.DaemonTarget;
+import dev.kiln.client.remote.RemoteBuild;
 import dev.kiln.common.KilnException;
 import dev.kiln.common.Platform;
 import dev.kiln.common.progress.ProgressEvent;
