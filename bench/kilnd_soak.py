@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak kilnd: many builds through one daemon, by hand or in CI, never in the test suite.
+"""Soak kilnd: many builds through one daemon; .ci/run runs the short version after the tests.
 
     python3 bench/kilnd_soak.py [--builds 100] [--concurrent 10] [--work /tmp/kilnd-soak]
     python3 bench/kilnd_soak.py --builds 1000 --concurrent 50        # the issue's long version
