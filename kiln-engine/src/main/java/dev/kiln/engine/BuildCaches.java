@@ -20,6 +20,7 @@ import dev.kiln.oci.ImageReference;
 import dev.kiln.oci.image.ImageJson;
 import dev.kiln.oci.image.ImageManifest;
 import dev.kiln.oci.layer.LayerWriter;
+import dev.kiln.registry.RegistryClient;
 import dev.kiln.registry.TransferListener;
 import dev.kiln.solver.Solver;
 import java.io.IOException;
@@ -34,6 +35,9 @@ import java.util.UUID;
  * contents it carries seed this state dir's empty cache mounts), embeds an
  * inline cache in the image, gets the image's still-imported layers where its outputs need
  * them, and exports the cache after the image. Each step is reported as a progress vertex.
+ *
+ * <p>Registry caches are read and written with the build's registry client, passed to each
+ * call, which asks that build's session for credentials.
  *
  * <p>One per engine; thread-safe.
  */
@@ -56,7 +60,7 @@ final class BuildCaches {
     }
 
     /** Reads each {@code --cache-from} source and attaches those that could be read to the job. */
-    void importFor(String jobId, List<CacheSpec> from, ProgressSink progress) {
+    void importFor(String jobId, List<CacheSpec> from, RegistryClient registry, ProgressSink progress) {
         List<ImportedCache> caches = new ArrayList<>();
         for (CacheSpec spec : from) {
             String vertex = "cache-import:" + UUID.randomUUID();
@@ -64,7 +68,7 @@ final class BuildCaches {
             Instant start = Instant.now();
             progress.accept(new ProgressEvent.Started(vertex, name, start));
             try {
-                ImportedCache c = importer.load(spec, TransferListener.none());
+                ImportedCache c = importer.load(spec, registry, TransferListener.none());
                 caches.add(c);
                 progress.accept(new ProgressEvent.Status(vertex, "records", c.size() + " cached steps", 0, 0, true,
                         Instant.now()));
@@ -108,8 +112,8 @@ final class BuildCaches {
      * them: into the content store for local outputs (image store, archives), into the target
      * repository (present or mounted, else downloaded for the upload) for pushes only.
      */
-    void placeLayers(ImageExporter.ExportedImage image, List<OutputSpec> outs, List<ImageReference> tags)
-            throws IOException {
+    void placeLayers(ImageExporter.ExportedImage image, List<OutputSpec> outs, List<ImageReference> tags,
+                     RegistryClient registry) throws IOException {
         List<Descriptor> layers = ImageJson.read(content.readAll(image.manifest().digestValue()), ImageManifest.class)
                 .layers();
         if (!lazy.anyLazy(layers)) {
@@ -133,7 +137,7 @@ final class BuildCaches {
             return;
         }
         for (ImageReference target : pushTargets) {
-            lazy.placeAt(target, layers, TransferListener.none());
+            lazy.placeAt(target, layers, registry, TransferListener.none());
         }
     }
 
@@ -167,7 +171,8 @@ final class BuildCaches {
     }
 
     /** Writes the cache to every registry and local {@code --cache-to} destination. */
-    void exportAll(BuildRequest req, Solver.Solution solution, LayerWriter.Options options, ProgressSink progress) {
+    void exportAll(BuildRequest req, Solver.Solution solution, LayerWriter.Options options, RegistryClient registry,
+                   ProgressSink progress) {
         for (CacheSpec spec : req.cacheTo()) {
             if (spec.type().equals("inline")) {
                 continue;
@@ -178,7 +183,7 @@ final class BuildCaches {
             progress.accept(new ProgressEvent.Started(vertex, name, start));
             try {
                 CacheConfig records = exporter.records(spec, solution.root(), solution.steps(), options);
-                CacheExporter.Exported out = exporter.write(spec, records, TransferListener.none());
+                CacheExporter.Exported out = exporter.write(spec, records, registry, TransferListener.none());
                 progress.accept(new ProgressEvent.Status(vertex, "written", "wrote " + out.records() + " steps, "
                         + out.layers() + " layers" + (out.blobs().isEmpty() ? "" : " " + out.blobs()), 0, 0, true,
                         Instant.now()));

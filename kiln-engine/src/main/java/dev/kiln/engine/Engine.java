@@ -17,6 +17,7 @@ import dev.kiln.oci.layer.LayerWriter;
 import dev.kiln.registry.RegistryClient;
 import dev.kiln.registry.TransferListener;
 import dev.kiln.registry.dockerconfig.DockerConfig;
+import dev.kiln.session.credentials.CredentialSource;
 import dev.kiln.snapshot.OverlaySnapshotter;
 import dev.kiln.solver.JobContext;
 import dev.kiln.solver.Result;
@@ -81,14 +82,13 @@ public final class Engine implements AutoCloseable {
                     new dev.kiln.export.cache.ImportingCacheStore(new SqliteCacheStore(db), worker);
             this.solver = new Solver(worker, cacheStore, config.maxParallelExec());
             this.exporter = new ImageExporter(worker, snapshotter, layers, content);
-            dev.kiln.export.cache.LazyBlobs lazyBlobs = new dev.kiln.export.cache.LazyBlobs(content, worker.remoteLayers(),
-                    registry);
-            this.caches = new BuildCaches(cacheStore, new dev.kiln.export.cache.CacheImporter(registry, content),
-                    new dev.kiln.export.cache.CacheExporter(exporter, worker, content, registry, lazyBlobs), lazyBlobs,
+            dev.kiln.export.cache.LazyBlobs lazyBlobs = new dev.kiln.export.cache.LazyBlobs(content, worker.remoteLayers());
+            this.caches = new BuildCaches(cacheStore, new dev.kiln.export.cache.CacheImporter(content),
+                    new dev.kiln.export.cache.CacheExporter(exporter, worker, content, lazyBlobs), lazyBlobs,
                     content, new dev.kiln.export.cache.CacheMountSeeder(worker, content));
             this.storage = new EngineStorage(new dev.kiln.worker.gc.StateStorage(db, snapshotter, content, images,
                     state.resolve("cachemounts")), GcPolicy.forStateDir(state));
-            this.outputs = new Outputs(images, worker, lazyBlobs.pushView(), registry);
+            this.outputs = new Outputs(images, worker, lazyBlobs.pushView());
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -127,24 +127,38 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Runs one build; progress events go to {@code progress} as they happen. When the last
-     * running build ends, the GC policy is applied (see {@link GcPolicy}).
+     * Runs one build for a client in this process: registry credentials come from this
+     * process's docker config ({@code DOCKER_CONFIG}, cred helpers). See {@link #build(BuildRequest,
+     * CredentialSource, ProgressSink)}.
      */
     public BuildResult build(BuildRequest req, ProgressSink progress) throws InterruptedException {
+        return build(req, DockerConfig.fromEnvironment(), progress);
+    }
+
+    /**
+     * Runs one build; progress events go to {@code progress} as they happen. Every registry
+     * access of the build (base images for the frontend and the worker, pushes, cache import
+     * and export) asks {@code credentials} — the build's session, e.g. the remote client — and
+     * keeps its tokens for this build only. When the last running build ends, the GC policy is
+     * applied (see {@link GcPolicy}).
+     */
+    public BuildResult build(BuildRequest req, CredentialSource credentials, ProgressSink progress)
+            throws InterruptedException {
         storage.buildStarted();
-        try {
-            return buildOnce(req, progress);
+        try (RegistryClient session = registry.withCredentials(credentials)) {
+            return buildOnce(req, credentials, session, progress);
         } finally {
             storage.buildFinished(progress);
         }
     }
 
-    private BuildResult buildOnce(BuildRequest req, ProgressSink progress) throws InterruptedException {
+    private BuildResult buildOnce(BuildRequest req, CredentialSource credentials, RegistryClient session,
+                                  ProgressSink progress) throws InterruptedException {
         Path context = req.contextDir().toAbsolutePath().normalize();
         if (Files.isDirectory(context)) {
             DefinitionProgress.report(progress, context, req.dockerfile());
         }
-        ConvertResult converted = convert(req, context);
+        ConvertResult converted = convert(req, context, engineImages.forBuild(session));
         List<String> warnings = new ArrayList<>();
         for (Warning w : converted.warnings()) {
             warnings.add(w.toString());
@@ -153,7 +167,7 @@ public final class Engine implements AutoCloseable {
         converted.checkFailure().ifPresent(msg -> {
             throw new KilnException(msg);
         });
-        return solveAndExport(req, converted, context, progress, warnings);
+        return solveAndExport(req, converted, context, credentials, session, progress, warnings);
     }
 
     /**
@@ -164,30 +178,39 @@ public final class Engine implements AutoCloseable {
      */
     public BuildResult solve(dev.kiln.llb.Definition definition, dev.kiln.oci.image.ImageConfig config, BuildRequest req,
                              ProgressSink progress) throws InterruptedException {
+        return solve(definition, config, req, DockerConfig.fromEnvironment(), progress);
+    }
+
+    /** {@link #solve(dev.kiln.llb.Definition, dev.kiln.oci.image.ImageConfig, BuildRequest, ProgressSink)} with the session's credentials. */
+    public BuildResult solve(dev.kiln.llb.Definition definition, dev.kiln.oci.image.ImageConfig config, BuildRequest req,
+                             CredentialSource credentials, ProgressSink progress) throws InterruptedException {
         storage.buildStarted();
-        try {
+        try (RegistryClient session = registry.withCredentials(credentials)) {
             return solveAndExport(req, new ConvertResult(definition, config, List.of()),
-                    req.contextDir().toAbsolutePath().normalize(), progress, new ArrayList<>());
+                    req.contextDir().toAbsolutePath().normalize(), credentials, session, progress, new ArrayList<>());
         } finally {
             storage.buildFinished(progress);
         }
     }
 
-    private BuildResult solveAndExport(BuildRequest req, ConvertResult converted, Path context, ProgressSink progress,
-                                       List<String> warnings) throws InterruptedException {
+    private BuildResult solveAndExport(BuildRequest req, ConvertResult converted, Path context, CredentialSource credentials,
+                                       RegistryClient session, ProgressSink progress, List<String> warnings)
+            throws InterruptedException {
         String jobId = UUID.randomUUID().toString().substring(0, 13);
         Entitlements.check(converted.definition(), req.grants().entitlements());
         try (SshAgents agents = SshAgents.start(req.grants().ssh(), System.getenv())) {
-            LocalSession session = new LocalSession(jobId, Map.of("context", context), req.grants().secrets(),
-                    DockerConfig.fromEnvironment(), agents.sockets());
-            JobContext job = new JobContext(jobId, session, progress, v -> v.meta().ignoreCache());
-            caches.importFor(jobId, req.cacheFrom(), progress);
+            LocalSession local = new LocalSession(jobId, Map.of("context", context), req.grants().secrets(),
+                    credentials, agents.sockets());
+            JobContext job = new JobContext(jobId, local, progress, v -> v.meta().ignoreCache());
+            engineImages.bind(jobId, session);
             try {
+                caches.importFor(jobId, req.cacheFrom(), session, progress);
                 Solver.Solution solution = solver.solveWithSteps(converted.definition(), job);
-                BuildResult result = export(req, converted, solution, progress, warnings);
+                BuildResult result = export(req, converted, solution, session, progress, warnings);
                 caches.keepMaterialised(solution);
                 return result;
             } finally {
+                engineImages.unbind(jobId);
                 caches.release(jobId);
                 worker.releaseJob(jobId);
             }
@@ -199,10 +222,12 @@ public final class Engine implements AutoCloseable {
      * build checks' findings without running any step.
      */
     public List<Warning> check(BuildRequest req) {
-        return convert(req, req.contextDir().toAbsolutePath().normalize()).warnings();
+        try (RegistryClient session = registry.withCredentials(DockerConfig.fromEnvironment())) {
+            return convert(req, req.contextDir().toAbsolutePath().normalize(), engineImages.forBuild(session)).warnings();
+        }
     }
 
-    private ConvertResult convert(BuildRequest req, Path context) {
+    private ConvertResult convert(BuildRequest req, Path context, dev.kiln.dockerfile.convert.ImageMetaResolver resolver) {
         if (!Files.isDirectory(context)) {
             throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
         }
@@ -219,11 +244,11 @@ public final class Engine implements AutoCloseable {
         List<String> excludes = ContextIgnores.read(context, dockerfile);
         return DockerfileConverter.convert(new ConvertRequest(dockerfile.getFileName().toString(), text,
                 req.buildArgs(), req.target(), req.platform(), excludes, req.buildContexts(), req.noCache(),
-                req.noCacheFilter(), created), engineImages);
+                req.noCacheFilter(), created), resolver);
     }
 
-    private BuildResult export(BuildRequest req, ConvertResult converted, Solver.Solution solution, ProgressSink progress,
-                               List<String> warnings) {
+    private BuildResult export(BuildRequest req, ConvertResult converted, Solver.Solution solution, RegistryClient session,
+                               ProgressSink progress, List<String> warnings) {
         Result root = solution.root();
         BuildResult result;
         String vertex = "export:" + UUID.randomUUID();
@@ -243,10 +268,11 @@ public final class Engine implements AutoCloseable {
             if (!req.tags().isEmpty() && outs.stream().noneMatch(o -> o.type().equals("image"))) {
                 outs.add(new OutputSpec("image", Map.of()));
             }
-            caches.placeLayers(image, outs, req.tags());
+            caches.placeLayers(image, outs, req.tags(), session);
             List<String> pushed = new ArrayList<>();
             for (OutputSpec o : outs) {
-                pushed.addAll(outputs.write(o, root, image, req.tags(), req.platform(), new TransferListener() {}).pushed());
+                pushed.addAll(outputs.write(o, root, image, req.tags(), req.platform(), session,
+                        new TransferListener() {}).pushed());
             }
             caches.untagIncomplete(image, outs, req.tags(), images, vertex, progress);
             for (var t : req.tags()) {
@@ -262,7 +288,7 @@ public final class Engine implements AutoCloseable {
             throw e instanceof KilnException ke ? ke : new KilnException("exporting the image failed: " + e.getMessage(), e);
         }
         caches.exportAll(req, solution, LayerWriter.Options.DEFAULT.withSourceDateEpoch(req.sourceDateEpoch().orElse(null)),
-                progress);
+                session, progress);
         return result;
     }
 

@@ -21,26 +21,59 @@ import dev.kiln.worker.ImageSources;
 import dev.kiln.worker.images.ImageStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where the engine finds images: the local image store first, then OCI layouts given as
  * named contexts, then registries. Serves the frontend (metadata and pinned digests before
- * the build) and the worker (content when a step needs the image's layers).
+ * the build, through {@link #forBuild}) and the worker (content when a step needs the image's
+ * layers).
+ *
+ * <p>Every registry access is made with the registry client of the build that needs it, which
+ * asks that build's session for credentials: the engine {@link #bind}s a job's client before
+ * it solves and {@link #unbind}s it after, so a pull for one user's build never uses another
+ * user's login or tokens. One per engine; thread-safe.
  */
-final class EngineImages implements ImageSources, ImageMetaResolver {
+final class EngineImages implements ImageSources {
     private final ImageStore store;
     private final ContentStore content;
     private final RegistryClient registry;
+    private final Map<String, RegistryClient> jobs = new ConcurrentHashMap<>();
 
+    /** @param registry the engine's client; only used to derive per-session clients from it */
     EngineImages(ImageStore store, ContentStore content, RegistryClient registry) {
         this.store = store;
         this.content = content;
         this.registry = registry;
     }
 
-    @Override
-    public BaseImage resolveImage(String reference, Platform platform) {
+    /** The frontend's resolver for one build: registries are asked through {@code buildRegistry}. */
+    ImageMetaResolver forBuild(RegistryClient buildRegistry) {
+        return new ImageMetaResolver() {
+            @Override
+            public BaseImage resolveImage(String reference, Platform platform) {
+                return EngineImages.this.resolveImage(reference, platform, buildRegistry);
+            }
+
+            @Override
+            public BaseImage resolveNamedContext(String name, String value, Platform platform) {
+                return EngineImages.this.resolveNamedContext(name, value, platform, buildRegistry);
+            }
+        };
+    }
+
+    /** Makes {@code jobRegistry} the client the worker's pulls use for job {@code jobId}, until {@link #unbind}. */
+    void bind(String jobId, RegistryClient jobRegistry) {
+        jobs.put(jobId, jobRegistry);
+    }
+
+    void unbind(String jobId) {
+        jobs.remove(jobId);
+    }
+
+    private ImageMetaResolver.BaseImage resolveImage(String reference, Platform platform, RegistryClient buildRegistry) {
         ImageReference ref;
         try {
             ref = ImageReference.parse(reference);
@@ -52,19 +85,19 @@ final class EngineImages implements ImageSources, ImageMetaResolver {
             if (local.isPresent()) {
                 Descriptor d = local.get().descriptor();
                 ResolvedImage img = new ImageReader(content).resolve(d, platform);
-                return new BaseImage(identifier(ref, d.digest()), img.config());
+                return new ImageMetaResolver.BaseImage(identifier(ref, d.digest()), img.config());
             }
             if (ref.digest() != null && content.exists(Digest.parse(ref.digest()))) {
                 ResolvedImage img = new ImageReader(content).resolve(descriptorOf(Digest.parse(ref.digest())), platform);
-                return new BaseImage(identifier(ref, ref.digest()), img.config());
+                return new ImageMetaResolver.BaseImage(identifier(ref, ref.digest()), img.config());
             }
         } catch (IOException e) {
             throw new KilnException("image " + ref.familiar() + " in the local store is damaged: " + e.getMessage(), e);
         }
         try {
-            dev.kiln.registry.ResolvedImage remote = registry.resolve(ref, platform);
+            dev.kiln.registry.ResolvedImage remote = buildRegistry.resolve(ref, platform);
             dev.kiln.oci.image.ImageConfig config = ImageJson.read(remote.configBytes(), dev.kiln.oci.image.ImageConfig.class);
-            return new BaseImage(identifier(ref, remote.root().digest()), config);
+            return new ImageMetaResolver.BaseImage(identifier(ref, remote.root().digest()), config);
         } catch (KilnException e) {
             throw new KilnException("image \"" + reference + "\" is not in the local image store (kiln images), "
                     + "and pulling " + ref + " failed: " + e.getMessage(), e);
@@ -77,10 +110,10 @@ final class EngineImages implements ImageSources, ImageMetaResolver {
         return "docker-image://" + ref.withDigest(null) + "@" + digest;
     }
 
-    @Override
-    public BaseImage resolveNamedContext(String name, String value, Platform platform) {
+    private ImageMetaResolver.BaseImage resolveNamedContext(String name, String value, Platform platform,
+                                                            RegistryClient buildRegistry) {
         if (value.startsWith("docker-image://")) {
-            return resolveImage(value.substring("docker-image://".length()), platform);
+            return resolveImage(value.substring("docker-image://".length()), platform, buildRegistry);
         }
         if (value.startsWith("oci-layout://")) {
             String rest = value.substring("oci-layout://".length());
@@ -98,7 +131,7 @@ final class EngineImages implements ImageSources, ImageMetaResolver {
             try {
                 NamedImage img = new OciLayoutReader(content).readOne(Path.of(path), selector);
                 ResolvedImage r = new ImageReader(content).resolve(img.manifest(), platform);
-                return new BaseImage("oci-layout://" + Path.of(path).toAbsolutePath() + "@" + img.manifest().digest(),
+                return new ImageMetaResolver.BaseImage("oci-layout://" + Path.of(path).toAbsolutePath() + "@" + img.manifest().digest(),
                         r.config());
             } catch (IOException e) {
                 throw new KilnException("build context " + name + "=" + value + ": " + e.getMessage(), e);
@@ -118,7 +151,15 @@ final class EngineImages implements ImageSources, ImageMetaResolver {
             }
         }
         ImageReference target = pinned.map(d -> ref.withDigest(d.toString())).orElse(ref);
-        var result = registry.pull(target, platform, content, new TransferListener() {});
+        RegistryClient jobRegistry = jobs.get(job.id());
+        if (jobRegistry == null) {
+            // a job the engine did not bind: still only its own session's credentials, with tokens of its own
+            try (RegistryClient own = registry.withCredentials(job.session().credentials())) {
+                var result = own.pull(target, platform, content, new TransferListener() {});
+                return new ImageReader(content).resolve(result.root(), platform);
+            }
+        }
+        var result = jobRegistry.pull(target, platform, content, new TransferListener() {});
         return new ImageReader(content).resolve(result.root(), platform);
     }
 

@@ -31,27 +31,29 @@ import java.util.Optional;
  * image), a registry ({@code push=true}, type registry), an OCI or docker archive, a
  * directory (type local) or a tar of the file system.
  * Files and directories are written under a temporary name and renamed into place, so a
- * failed export leaves nothing half-written at the destination.
+ * failed export leaves nothing half-written at the destination. Pushes go through the
+ * registry client given to {@link #write}: the build's, asking its session for credentials.
  */
 public final class Outputs {
     private final ImageStore images;
     private final KilnWorker worker;
     private final ContentStore content;
-    private final RegistryClient registry;
 
-    public Outputs(ImageStore images, KilnWorker worker, ContentStore content, RegistryClient registry) {
+    public Outputs(ImageStore images, KilnWorker worker, ContentStore content) {
         this.images = images;
         this.worker = worker;
         this.content = content;
-        this.registry = registry;
     }
 
     /** What one output did that the user may want to know (pushed digests). */
     public record Written(List<String> pushed) {}
 
-    /** Writes one output. {@code names} are the {@code -t} names, used by image and archive outputs. */
+    /**
+     * Writes one output. {@code names} are the {@code -t} names, used by image and archive outputs;
+     * {@code registry} is the build's client, used for pushes.
+     */
     public Written write(OutputSpec spec, Result root, ImageExporter.ExportedImage image, List<ImageReference> names,
-                         Platform platform, TransferListener listener) throws IOException {
+                         Platform platform, RegistryClient registry, TransferListener listener) throws IOException {
         List<NamedImage> named = names.isEmpty() ? List.of(new NamedImage(Optional.empty(), image.manifest()))
                 : names.stream().map(n -> NamedImage.of(n.toString(), image.manifest())).toList();
         List<String> pushed = new java.util.ArrayList<>();

@@ -50,21 +50,21 @@ import java.util.concurrent.Semaphore;
  * {@link CacheConfig#MEDIA_TYPE} (the {@code image-manifest=true} form of the reference),
  * accepted by any distribution-spec registry; with {@code image-manifest=false} it is an OCI
  * index listing the layers and, last, the config blob (the reference's default form).
+ *
+ * <p>Holds no registry client of its own: each {@link #write} is given the build's, which asks
+ * that build's session for credentials, so one user's registry login never serves another's export.
  */
 public final class CacheExporter {
     private static final int PARALLEL_UPLOADS = 6;
     private final ImageExporter images;
     private final KilnWorker worker;
     private final ContentStore content;
-    private final RegistryClient registry;
     private final LazyBlobs lazy;
 
-    public CacheExporter(ImageExporter images, KilnWorker worker, ContentStore content, RegistryClient registry,
-                         LazyBlobs lazy) {
+    public CacheExporter(ImageExporter images, KilnWorker worker, ContentStore content, LazyBlobs lazy) {
         this.images = images;
         this.worker = worker;
         this.content = content;
-        this.registry = registry;
         this.lazy = lazy;
     }
 
@@ -177,11 +177,15 @@ public final class CacheExporter {
         return mine.size() <= rootDiffs.size() && rootDiffs.subList(0, mine.size()).equals(mine);
     }
 
-    /** Writes {@code config} where {@code spec} says (registry or local; inline is the engine's). */
-    public Exported write(CacheSpec spec, CacheConfig config, TransferListener listener) throws IOException {
+    /**
+     * Writes {@code config} where {@code spec} says (registry or local; inline is the engine's).
+     * {@code registry} is the build's client (its session's credentials); unused for local caches.
+     */
+    public Exported write(CacheSpec spec, CacheConfig config, RegistryClient registry, TransferListener listener)
+            throws IOException {
         return switch (spec.type()) {
             case "registry" -> toRegistry(ImageReference.parse(spec.attrs().get("ref")), config, spec.imageManifest(),
-                    listener);
+                    registry, listener);
             case "local" -> toLayout(Path.of(spec.attrs().get("dest")), spec.tag(), config);
             default -> throw new KilnException("cache type " + spec.type() + " is written with the image");
         };
@@ -204,10 +208,10 @@ public final class CacheExporter {
         return new Manifest(configDesc, Descriptor.of(MediaTypes.OCI_MANIFEST, content.write(bytes), bytes.length), bytes);
     }
 
-    private Exported toRegistry(ImageReference ref, CacheConfig config, boolean imageManifest, TransferListener listener)
-            throws IOException {
+    private Exported toRegistry(ImageReference ref, CacheConfig config, boolean imageManifest, RegistryClient registry,
+                                TransferListener listener) throws IOException {
         List<Descriptor> blobs = config.descriptors();
-        lazy.placeAt(ref, blobs, listener);
+        lazy.placeAt(ref, blobs, registry, listener);
         ContentStore view = lazy.pushView();
         Map<TransferListener.Outcome, Integer> outcomes = new EnumMap<>(TransferListener.Outcome.class);
         Semaphore slots = new Semaphore(PARALLEL_UPLOADS);

@@ -25,29 +25,30 @@ import java.util.List;
  * (its config carries the records); {@code type=local,src=DIR} reads an OCI layout
  * directory written by {@code --cache-to type=local,dest=DIR}.
  *
- * <p>Stateless besides its collaborators; thread-safe.
+ * <p>Stateless besides the content store; thread-safe. Each {@link #load} is given the build's
+ * registry client (its session's credentials), which the imported cache keeps for fetching its
+ * blobs later in that build.
  */
 public final class CacheImporter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final RegistryClient registry;
     private final ContentStore content;
 
-    public CacheImporter(RegistryClient registry, ContentStore content) {
-        this.registry = registry;
+    public CacheImporter(ContentStore content) {
         this.content = content;
     }
 
     /** Loads one source; throws a {@link KilnException} saying why it cannot be used. */
-    public ImportedCache load(CacheSpec spec, TransferListener listener) throws IOException {
+    public ImportedCache load(CacheSpec spec, RegistryClient registry, TransferListener listener) throws IOException {
         return switch (spec.type()) {
-            case "registry" -> fromRegistry(ImageReference.parse(spec.attrs().get("ref")), listener);
+            case "registry" -> fromRegistry(ImageReference.parse(spec.attrs().get("ref")), registry, listener);
             case "local" -> fromLayout(Path.of(spec.attrs().get("src")), spec.tag());
             default -> throw new KilnException("--cache-from type=" + spec.type() + " is not a source; use type=registry"
                     + ",ref=IMAGE to import an image's inline cache");
         };
     }
 
-    private ImportedCache fromRegistry(ImageReference ref, TransferListener listener) throws IOException {
+    private ImportedCache fromRegistry(ImageReference ref, RegistryClient registry, TransferListener listener)
+            throws IOException {
         RegistryClient.FetchedManifest m = registry.fetchManifest(ref);
         if (MediaTypes.isIndex(m.descriptor().mediaType())) {
             Descriptor config = ImageJson.read(m.bytes(), dev.kiln.oci.image.ImageIndex.class).manifests().stream()

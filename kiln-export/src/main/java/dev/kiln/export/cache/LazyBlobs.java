@@ -29,12 +29,10 @@ public final class LazyBlobs {
     private static final Path ABSENT = Path.of("/nonexistent/kiln-lazy-blob");
     private final ContentStore content;
     private final RemoteLayers remote;
-    private final RegistryClient registry;
 
-    public LazyBlobs(ContentStore content, RemoteLayers remote, RegistryClient registry) {
+    public LazyBlobs(ContentStore content, RemoteLayers remote) {
         this.content = content;
         this.remote = remote;
-        this.registry = registry;
     }
 
     /** Where a blob that is not in the content store can be fetched from; empty when it is there, or unknown. */
@@ -60,9 +58,11 @@ public final class LazyBlobs {
     /**
      * Makes sure the repository of {@code target} holds each lazy blob of {@code blobs}:
      * present already, or mounted from the cache's repository on the same registry; a blob
-     * neither way is downloaded so that the push that follows can upload it.
+     * neither way is downloaded so that the push that follows can upload it. {@code registry} is
+     * the build's client, which asks its session for credentials.
      */
-    public void placeAt(ImageReference target, List<Descriptor> blobs, TransferListener listener) throws IOException {
+    public void placeAt(ImageReference target, List<Descriptor> blobs, RegistryClient registry, TransferListener listener)
+            throws IOException {
         for (Descriptor d : blobs) {
             Optional<BlobFetcher> f = lazy(d);
             if (f.isEmpty()) {
