@@ -10,6 +10,7 @@ import dev.kiln.dockerfile.instructions.WordExpander;
 import dev.kiln.llb.Edge;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.FileOp;
+import dev.kiln.llb.MergeOp;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,18 @@ import java.util.Optional;
  * file per heredoc source). Sources come from the build context, or with {@code --from} from
  * a stage, an image or a named context. ADD also unpacks local tar archives and fetches
  * http(s) URLs (a source op per URL, {@code --checksum} verified by the worker) and git
- * repositories. {@code --link} is accepted and copies exactly as a plain COPY onto the stage:
- * the layer is not independent of the stage below (no merge op yet), so it is not reused when
- * an earlier step changes, and a destination under a symlink of the base follows it.
+ * repositories.
+ *
+ * <p>{@code --link}, as in BuildKit: the file op copies onto an empty tree (it reads nothing of
+ * the stage: its inputs are the sources alone) and a {@link MergeOp} stacks that tree on the
+ * stage. The copy's cache key and layer therefore do not depend on the base or on earlier
+ * steps; a destination under a symlink of the base is not followed (the new layer holds real
+ * directories, which replace the symlink), and the destination's parent directories are the
+ * ones the copy creates (mode 0755, root or the {@code --chown} owner), replacing the base's
+ * metadata of those directories. Owners in {@code --chown} must then be numeric ids (or
+ * {@code root}): names cannot be looked up in the stage's /etc/passwd, and BuildKit rejects
+ * them too. With {@code --chmod}, BuildKit does not link and neither does Kiln: the copy is a
+ * plain one onto the stage. On an empty stage the copy onto an empty tree is the whole result.
  */
 final class CopyStep {
     private final StageConverter sc;
@@ -42,7 +52,7 @@ final class CopyStep {
             }
         }
         convert(c, "COPY", c.sources(), c.contents(), c.dest(), c.from(), c.chown(), c.chmod(), c.parents(),
-                c.excludes(), false);
+                c.excludes(), false, c.link());
     }
 
     void add(AddInstruction raw) {
@@ -60,7 +70,8 @@ final class CopyStep {
         checksum = a.checksum();
         keepGitDir = a.keepGitDir() != null && a.keepGitDir();
         boolean unpack = a.unpack() == null || a.unpack();
-        convert(a, "ADD", a.sources(), a.contents(), a.dest(), null, a.chown(), a.chmod(), false, a.excludes(), unpack);
+        convert(a, "ADD", a.sources(), a.contents(), a.dest(), null, a.chown(), a.chmod(), false, a.excludes(), unpack,
+                a.link());
     }
 
     static boolean isHttp(String src) {
@@ -135,7 +146,8 @@ final class CopyStep {
     }
 
     private void convert(Instruction i, String keyword, List<String> sources, List<SourceContent> contents, String rawDest,
-                         String from, String chown, String chmod, boolean parents, List<String> excludes, boolean unpack) {
+                         String from, String chown, String chmod, boolean parents, List<String> excludes, boolean unpack,
+                         boolean link) {
         StageState st = sc.state;
         SourceLocation loc = i.location();
         int count = sources.size() + contents.size();
@@ -156,11 +168,16 @@ final class CopyStep {
                 throw new SourceException(loc, "invalid chmod parameter: " + chmod, i.original());
             }
         }
+        boolean linked = link && chmod == null;
+        boolean merge = linked && st.fs.isPresent();
         List<Edge> inputs = new ArrayList<>();
-        st.fs.ifPresent(inputs::add);
-        int base = st.fs.isPresent() ? 0 : -1;
+        if (!merge) {
+            st.fs.ifPresent(inputs::add);
+        }
+        int base = st.fs.isPresent() && !merge ? 0 : -1;
         List<FileAction> actions = new ArrayList<>();
-        FileAction.Chown owner = chown == null || chown.isEmpty() ? null : StageConverter.chown(chown);
+        FileAction.Chown owner = chown == null || chown.isEmpty() ? null
+                : linked ? linkedOwner(chown, loc, i.original()) : StageConverter.chown(chown);
         if (!sources.isEmpty()) {
             boolean fromContext = from == null || from.isEmpty();
             Edge src = sources.stream().allMatch(x -> isHttp(x) || isGit(x)) && keyword.equals("ADD") ? null
@@ -194,9 +211,35 @@ final class CopyStep {
             actions.add(new FileAction.Mkfile(target, mode, content.data().getBytes(StandardCharsets.UTF_8), owner, null));
         }
         FileOp op = new FileOp(base, actions);
-        st.fs = Optional.of(sc.conv.builder.add(op, inputs, sc.meta(i)));
+        Edge copied = sc.conv.builder.add(op, inputs, sc.meta(i));
+        st.fs = Optional.of(merge ? sc.conv.builder.add(new MergeOp(2), List.of(st.fs.get(), copied), sc.linkMeta(i)) : copied);
         sc.history(keyword + " " + String.join(" ", sources) + (contents.isEmpty() ? "" : " <<heredoc>")
                 + " " + rawDest + " # buildkit", true);
+    }
+
+    /**
+     * The owner of a linked copy: numeric ids as written, {@code root} as 0 (BuildKit's LLB
+     * client maps it so); a name is an error, since the copy does not see the stage's
+     * /etc/passwd and /etc/group.
+     */
+    static FileAction.Chown linkedOwner(String spec, SourceLocation loc, String line) {
+        FileAction.Chown named = StageConverter.chown(spec);
+        return new FileAction.Chown(linkedId(named.user(), spec, loc, line), linkedId(named.group(), spec, loc, line));
+    }
+
+    private static String linkedId(String id, String spec, SourceLocation loc, String line) {
+        if (id == null) {
+            return null;
+        }
+        if (id.equals("root")) {
+            return "0";
+        }
+        if (!id.isEmpty() && id.chars().allMatch(Character::isDigit)) {
+            return id;
+        }
+        throw new SourceException(loc, "--chown=" + spec + " with --link: \"" + id + "\" is not a numeric id; a linked copy"
+                + " is made apart from the stage and cannot look names up in its /etc/passwd or /etc/group"
+                + " (use numeric ids, or drop --link)", line);
     }
 
     private static int indexOf(List<Edge> inputs, Edge e) {

@@ -214,6 +214,15 @@ final class StageConverter {
                 Map.of("location", i.location().file() + ":" + i.location().line()));
     }
 
+    /**
+     * The merge vertex of a {@code COPY --link} or {@code ADD --link}: part of the step the copy
+     * just took (no new step number), named {@code LINK ...} as BuildKit names it.
+     */
+    VertexMeta linkMeta(Instruction i) {
+        return new VertexMeta(state.stepName(state.step, "LINK " + oneLine(i.original())), conv.noCacheFor(stage),
+                Map.of("location", i.location().file() + ":" + i.location().line()));
+    }
+
     static String oneLine(String s) {
         String first = s.strip();
         int nl = first.indexOf('\n');
