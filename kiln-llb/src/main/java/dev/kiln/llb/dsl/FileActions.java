@@ -11,7 +11,8 @@ import java.util.Objects;
  * package builds its {@code FileAction}s: start with a static factory
  * ({@code FileActions.copy(src, "/app", "/app")}) and append with the {@code then…} methods
  * ({@code .thenMkdir("/data", 0755)}). Relative paths are resolved against the working
- * directory of the state the chain is applied to (the source state's for a copy's source).
+ * directory of the state the chain is applied to (the source state's for a copy's source)
+ * when the graph is marshalled, so a working directory taken from an image's config applies.
  * Immutable: every method returns a new chain.
  */
 public final class FileActions {
@@ -80,7 +81,7 @@ public final class FileActions {
     public FileActions thenCopy(State from, String src, String dest, CopyOptions o) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(o, "opts");
-        return then(new Step(new FileAction.Copy(-1, from.resolvePath(src), dest, o.chown(), o.chmod(),
+        return then(new Step(new FileAction.Copy(-1, src, dest, o.chown(), o.chmod(),
                 o.followSymlinks(), o.dirContentsOnly(), o.createDestPath(), o.allowWildcard(), o.allowEmptyWildcard(),
                 o.includePatterns(), o.excludePatterns(), false, o.timestamp(), false), from));
     }

@@ -131,6 +131,80 @@ class StateTest {
                 State.diff(base, changed), other)).marshal()));
     }
 
+    /** A resolver over a fixed table, counting look-ups (a fake: this tests the dsl alone). */
+    static final class TableResolver implements ImageMetaResolver {
+        final java.util.Map<String, ProcessDefaults> configs;
+        final java.util.List<String> asked = new java.util.ArrayList<>();
+
+        TableResolver(java.util.Map<String, ProcessDefaults> configs) {
+            this.configs = configs;
+        }
+
+        @Override
+        public Resolved resolveImage(String reference, dev.kiln.common.Platform platform) {
+            asked.add(reference);
+            return new Resolved(reference + "@sha256:" + "cd".repeat(32), configs.get(reference));
+        }
+    }
+
+    private static final ProcessDefaults TOOLS = ProcessDefaults.fromConfig(
+            List.of("PATH=/opt/tools/bin:/bin", "LANG=C.UTF-8"), "/srv", "app");
+
+    @Test
+    void aResolverPinsTheImageAndRunsTakeItsEnvironmentWorkingDirAndUser() {
+        TableResolver r = new TableResolver(java.util.Map.of("tools:1", TOOLS));
+        State s = State.image("tools:1").env("LANG", "de_DE").dir("sub")
+                .file(FileActions.mkdir("data", 0755).thenCopy(State.image("tools:1"), "cfg", "etc/"))
+                .run("tool");
+        Definition d = s.marshal(r, dev.kiln.common.Platform.host());
+        assertThat(r.asked).containsExactly("tools:1");
+        assertThat(((SourceOp) d.vertices().getFirst().op()).identifier())
+                .isEqualTo("docker-image://tools:1@sha256:" + "cd".repeat(32));
+        FileOp file = (FileOp) d.vertices().get(1).op();
+        assertThat(file.actions().get(0)).isEqualTo(new FileAction.Mkdir("/srv/sub/data", 0755, true, null, null));
+        assertThat(((FileAction.Copy) file.actions().get(1)).src()).isEqualTo("/srv/cfg");
+        assertThat(((FileAction.Copy) file.actions().get(1)).dest()).isEqualTo("/srv/sub/etc/");
+        ExecOp run = (ExecOp) d.vertices().getLast().op();
+        assertThat(run.meta().env()).containsExactly("PATH=/opt/tools/bin:/bin", "LANG=de_DE");
+        assertThat(run.meta().cwd()).isEqualTo("/srv/sub");
+        assertThat(run.meta().user()).isEqualTo("app");
+        assertThat(s.defaults(r, dev.kiln.common.Platform.host()))
+                .isEqualTo(new ProcessDefaults(java.util.Map.of("PATH", "/opt/tools/bin:/bin", "LANG", "de_DE"),
+                        "/srv/sub", "app"));
+
+        // without a resolver nothing of the image applies: the state's own settings and the default PATH
+        ExecOp plain = (ExecOp) s.marshal().vertices().getLast().op();
+        assertThat(plain.meta().env()).containsExactly("LANG=de_DE", PATH_ENV);
+        assertThat(plain.meta().cwd()).isEqualTo("/sub");
+        assertThat(s.workingDir()).isEqualTo("/sub");
+        assertThat(s.currentUser()).isEmpty();
+    }
+
+    @Test
+    void withConfigAndAnEagerResolverGiveTheSameOpsAsTheLazyOne() {
+        TableResolver r = new TableResolver(java.util.Map.of("tools:1", TOOLS));
+        Definition lazy = State.image("tools:1").run("tool").marshal(r, dev.kiln.common.Platform.host());
+        Definition eager = State.image("tools:1", r).run("tool").marshal();
+        assertThat(LlbCodec.encode(eager)).isEqualTo(LlbCodec.encode(lazy));
+        assertThat(State.image("tools:1", r).baseImage()).contains("tools:1@sha256:" + "cd".repeat(32));
+
+        ExecOp own = (ExecOp) State.image("tools:1").withConfig(ProcessDefaults.EMPTY).run("tool")
+                .marshal(r, dev.kiln.common.Platform.host()).vertices().getLast().op();
+        assertThat(own.meta().env()).containsExactly(PATH_ENV);
+        assertThat(own.meta().cwd()).isEqualTo("/");
+        assertThat(own.meta().user()).isEmpty();
+    }
+
+    @Test
+    void aReferenceWithADigestIsNotLookedUpForPinning() {
+        String pinned = "tools@sha256:" + "ef".repeat(32);
+        TableResolver r = new TableResolver(java.util.Map.of(pinned, TOOLS));
+        Definition d = State.image(pinned).withConfig(ProcessDefaults.EMPTY).run("true")
+                .marshal(r, dev.kiln.common.Platform.host());
+        assertThat(r.asked).isEmpty();
+        assertThat(((SourceOp) d.vertices().getFirst().op()).identifier()).isEqualTo("docker-image://" + pinned);
+    }
+
     @Test
     void badInputsAreRefused() {
         assertThatThrownBy(() -> State.image("docker-image://x")).isInstanceOf(IllegalArgumentException.class);
