@@ -116,6 +116,16 @@ public final class Engine implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Resolves an image reference as the Dockerfile frontend resolves a FROM (local image store
+     * first, then the registry, without pulling layers): its pinned {@code docker-image://NAME@DIGEST}
+     * identifier and its config. For the Java client library and kilnd's Resolve call.
+     */
+    public dev.kiln.dockerfile.convert.ImageMetaResolver.BaseImage resolveImage(String reference,
+                                                                             dev.kiln.common.Platform platform) {
+        return engineImages.resolveImage(reference, platform);
+    }
+
     /** Pull, push, tag, remove and login: the engine's registry and image-store operations. */
     public EngineRegistry registry() {
         return new EngineRegistry(registry, images, content);
