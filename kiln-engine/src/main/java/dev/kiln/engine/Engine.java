@@ -119,11 +119,14 @@ public final class Engine implements AutoCloseable {
     /**
      * Resolves an image reference as the Dockerfile frontend resolves a FROM (local image store
      * first, then the registry, without pulling layers): its pinned {@code docker-image://NAME@DIGEST}
-     * identifier and its config. For the Java client library and kilnd's Resolve call.
+     * identifier and its config, registry credentials from {@code credentials}. For the Java
+     * client library and kilnd's Resolve call.
      */
     public dev.kiln.dockerfile.convert.ImageMetaResolver.BaseImage resolveImage(String reference,
-                                                                             dev.kiln.common.Platform platform) {
-        return engineImages.resolveImage(reference, platform);
+            dev.kiln.common.Platform platform, CredentialSource credentials) {
+        try (RegistryClient session = registry.withCredentials(credentials)) {
+            return engineImages.forBuild(session).resolveImage(reference, platform);
+        }
     }
 
     /** Pull, push, tag, remove and login: the engine's registry and image-store operations. */
