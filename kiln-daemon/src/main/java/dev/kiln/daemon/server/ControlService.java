@@ -14,6 +14,8 @@ import dev.kiln.daemon.api.ListWorkersRequest;
 import dev.kiln.daemon.api.ListWorkersResponse;
 import dev.kiln.daemon.api.PruneRequest;
 import dev.kiln.daemon.api.PruneResponse;
+import dev.kiln.daemon.api.ResolveRequest;
+import dev.kiln.daemon.api.ResolveResponse;
 import dev.kiln.daemon.api.SolveRequest;
 import dev.kiln.daemon.api.SolveResponse;
 import dev.kiln.daemon.api.StatusRequest;
@@ -223,6 +225,39 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 .setPid(ProcessHandle.current().pid()).setStartedUnixSeconds(state.startedAt().getEpochSecond())
                 .setRunningBuilds(state.history().runningCount()).addAllListen(state.listening()).build());
         out.onCompleted();
+    }
+
+    /** Resolve: the engine's FROM resolution, with the daemon's registry credentials. */
+    @Override
+    public void resolve(ResolveRequest req, StreamObserver<ResolveResponse> out) {
+        Platform platform;
+        try {
+            platform = req.getPlatform().isEmpty() ? Platform.host() : Platform.parse(req.getPlatform());
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("invalid platform \"" + req.getPlatform() + "\": "
+                    + e.getMessage()).asRuntimeException());
+            return;
+        }
+        if (req.getReference().isBlank() || req.getReference().contains("://")) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("not an image reference: \"" + req.getReference() + "\"")
+                    .asRuntimeException());
+            return;
+        }
+        try {
+            var img = state.engine().resolveImage(req.getReference(), platform,
+                    dev.kiln.registry.dockerconfig.DockerConfig.fromEnvironment());
+            String pinned = img.sourceIdentifier().substring(img.sourceIdentifier().indexOf("://") + 3);
+            out.onNext(ResolveResponse.newBuilder().setPinnedReference(pinned)
+                    .setDigest(pinned.substring(pinned.lastIndexOf('@') + 1))
+                    .setImageConfig(com.google.protobuf.ByteString.copyFrom(img.config().toJson())).build());
+            out.onCompleted();
+        } catch (KilnException e) {
+            Status status = e.getMessage() != null && e.getMessage().startsWith("invalid image reference")
+                    ? Status.INVALID_ARGUMENT : Status.NOT_FOUND;
+            out.onError(status.withDescription(e.getMessage()).asRuntimeException());
+        } catch (RuntimeException e) {
+            out.onError(Status.INTERNAL.withDescription(String.valueOf(e)).asRuntimeException());
+        }
     }
 
     @Override
