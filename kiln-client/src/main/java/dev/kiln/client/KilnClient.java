@@ -2,7 +2,7 @@ package dev.kiln.client;
 
 import dev.kiln.client.remote.DaemonTarget;
 import dev.kiln.client.remote.RemoteBuild;
-import dev.kiln.common.KilnException;
+import dev.kiln.client.remote.RemoteImageResolver;
 import dev.kiln.common.Platform;
 import dev.kiln.common.progress.ProgressEvent;
 import dev.kiln.engine.BuildRequest;
@@ -10,14 +10,16 @@ import dev.kiln.engine.BuildResult;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
 import dev.kiln.llb.Definition;
+import dev.kiln.llb.dsl.ImageMetaResolver;
+import dev.kiln.llb.dsl.ProcessDefaults;
 import dev.kiln.llb.dsl.State;
-import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageReference;
 import dev.kiln.oci.image.ContainerConfig;
 import dev.kiln.oci.image.ImageConfig;
-import dev.kiln.oci.image.ImageReader;
+import dev.kiln.registry.dockerconfig.DockerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,10 +31,16 @@ import java.util.function.Consumer;
  * engine embedded in the calling process over a state dir ({@link #embedded}) or a running
  * kilnd ({@link #connect}). {@link #solve} runs a graph, exports its root as an image tagged
  * with the given names and reports progress to a callback as steps start, log and finish.
- * An embedded client holds the state dir's lock until {@link #close}; a connected client holds
- * nothing between calls. One solve at a time per embedded client is the tested use.
+ *
+ * <p>The client is also the {@link ImageMetaResolver} of its engine or daemon
+ * ({@link #resolveImage}): {@code State.image("app:1", client)} pins the image and takes its
+ * config at once, and {@link #solve(State, Path, List, Consumer)} does the same for every image
+ * of a graph by default, as BuildKit's client does with a meta resolver.
+ *
+ * <p>An embedded client holds the state dir's lock until {@link #close}; a connected client
+ * holds nothing between calls. One solve at a time per embedded client is the tested use.
  */
-public final class KilnClient implements AutoCloseable {
+public final class KilnClient implements AutoCloseable, ImageMetaResolver {
     private final Engine engine;
     private final DaemonTarget daemon;
     private final Platform platform = Platform.host();
@@ -53,28 +61,36 @@ public final class KilnClient implements AutoCloseable {
     }
 
     /**
-     * Marshals {@code state} and builds it, tagging the result with {@code tags}. Image
-     * references are pinned to the digest the embedded engine's image store holds for them (a
-     * reference it does not hold, and every reference through kilnd, is left for the worker,
-     * which pulls an unpinned one from its registry). The image config is the base image's
-     * (see {@link State#baseImage}) with the state's environment, working directory and user
-     * set; {@code contextDir} (may be null) is what {@code State.local("context")} reads.
+     * Marshals {@code state} and builds it, tagging the result with {@code tags}. Every image
+     * reference without a digest is pinned to the digest it names now (the embedded engine's
+     * image store, then registries; through kilnd, the daemon's, by its Resolve call) and each
+     * image state's runs get the image config's environment, working directory and user (see
+     * {@link State#marshal(ImageMetaResolver, Platform)}); a reference is looked up once per
+     * solve. The image config written is the base image's (see {@link State#baseImage}) with
+     * the state's resolved environment, working directory and user. {@code contextDir} (may be
+     * null) is what {@code State.local("context")} reads. To build without any look-up, marshal
+     * the state yourself and call {@link #solve(Definition, ImageConfig, Path, List, Consumer)}.
+     *
+     * @throws dev.kiln.common.KilnException when an image cannot be resolved or the build fails
      */
     public BuildResult solve(State state, Path contextDir, List<String> tags, Consumer<ProgressEvent> progress)
             throws InterruptedException, IOException {
-        Definition def = engine != null ? state.marshal(this::pin) : state.marshal();
-        ImageConfig base = engine != null && state.baseImage().isPresent()
-                ? storedConfig(state.baseImage().get()).orElse(ImageConfig.scratch(platform))
-                : ImageConfig.scratch(platform);
-        ContainerConfig cc = base.config();
-        for (Map.Entry<String, String> e : state.environment().entrySet()) {
-            cc = cc.withEnvVar(e.getKey(), e.getValue());
+        Map<String, FullImage> memo = new HashMap<>();
+        ImageMetaResolver once = (ref, p) -> memo.computeIfAbsent(p + " " + ref, k -> lookup(ref, p)).resolved();
+        Definition def = state.marshal(once, platform);
+        ImageConfig base = state.baseImage()
+                .map(ref -> memo.computeIfAbsent(platform + " " + ref, k -> lookup(ref, platform)).config())
+                .orElse(ImageConfig.scratch(platform));
+        ProcessDefaults process = state.defaults(once, platform);
+        ContainerConfig cc = base.config() != null ? base.config() : ContainerConfig.EMPTY;
+        if (!process.env().isEmpty() || !cc.env().isEmpty()) {
+            cc = cc.withEnv(process.envList());
         }
-        if (!state.workingDir().equals("/")) {
-            cc = cc.withWorkingDir(state.workingDir());
+        if (!process.workingDir().equals("/") || (cc.workingDir() != null && !cc.workingDir().isEmpty())) {
+            cc = cc.withWorkingDir(process.workingDir());
         }
-        if (!state.currentUser().isEmpty()) {
-            cc = cc.withUser(state.currentUser());
+        if (!process.user().isEmpty() || (cc.user() != null && !cc.user().isEmpty())) {
+            cc = cc.withUser(process.user());
         }
         return solve(def, base.withConfig(cc), contextDir, tags, progress);
     }
@@ -94,26 +110,38 @@ public final class KilnClient implements AutoCloseable {
                 progress::accept);
     }
 
-    /** {@code reference} with the digest the local image store holds for it, or unchanged. */
-    private String pin(String reference) {
-        ImageReference ref = ImageReference.parse(reference);
-        if (ref.digest() != null) {
-            return reference;
-        }
-        return engine.images().get(ref).map(img -> ref.withDigest(null) + "@" + img.descriptor().digest())
-                .orElse(reference);
+    /**
+     * Resolves {@code reference} for {@code platform} in the embedded engine (its image store,
+     * then registries with this process's docker config) or through kilnd's Resolve call: the
+     * pinned reference and the environment, working directory and user of the image's config.
+     *
+     * @throws dev.kiln.common.KilnException when the image cannot be found
+     */
+    @Override
+    public Resolved resolveImage(String reference, Platform platform) {
+        return lookup(reference, platform).resolved();
     }
 
-    private Optional<ImageConfig> storedConfig(String reference) {
-        ImageReference ref = ImageReference.parse(reference);
-        Optional<Descriptor> d = engine.images().get(ref).map(img -> img.descriptor());
-        if (d.isEmpty()) {
-            return Optional.empty();
+    /** The image config of {@code reference} for this client's platform, as {@link #resolveImage} finds it. */
+    public ImageConfig imageConfig(String reference) {
+        return lookup(reference, platform).config();
+    }
+
+    private FullImage lookup(String reference, Platform p) {
+        if (engine != null) {
+            var img = engine.resolveImage(reference, p, DockerConfig.fromEnvironment());
+            String id = img.sourceIdentifier();
+            return new FullImage(id.substring(id.indexOf("://") + 3), img.config());
         }
-        try {
-            return Optional.of(new ImageReader(engine.content()).resolve(d.get(), platform).config());
-        } catch (IOException e) {
-            throw new KilnException("image " + reference + " in the local store is damaged: " + e.getMessage(), e);
+        RemoteImageResolver.Resolution r = RemoteImageResolver.resolve(daemon, reference, p);
+        return new FullImage(r.pinnedReference(), r.config());
+    }
+
+    /** A resolved image with its whole config (the dsl needs only the process part). */
+    private record FullImage(String pinned, ImageConfig config) {
+        Resolved resolved() {
+            ContainerConfig c = config.config() != null ? config.config() : ContainerConfig.EMPTY;
+            return new Resolved(pinned, ProcessDefaults.fromConfig(c.env(), c.workingDir(), c.user()));
         }
     }
 
