@@ -21,10 +21,13 @@ import java.util.concurrent.TimeUnit;
  * keys added by {@code ssh-add} (OpenSSH's client tools, which must be on PATH). The keys live only in
  * that agent's memory.
  *
+ * <p>Used where the keys are: by the engine for a daemonless build, and by the remote client
+ * ({@code kiln --addr … build --ssh …}), whose agents the daemon reaches over the session stream.
+ *
  * <p>Lifecycle: {@link #start} before the build; {@link #close} after it kills the agents this class
  * started (by their process handles) and removes their directories.
  */
-final class SshAgents implements AutoCloseable {
+public final class SshAgents implements AutoCloseable {
     private final Map<String, Path> sockets;
     private final List<Process> agents;
     private final List<Path> dirs;
@@ -36,7 +39,7 @@ final class SshAgents implements AutoCloseable {
     }
 
     /** Resolves or starts one agent per id; on a failure, stops the ones already started. */
-    static SshAgents start(Map<String, List<Path>> specs, Map<String, String> environment) throws InterruptedException {
+    public static SshAgents start(Map<String, List<Path>> specs, Map<String, String> environment) throws InterruptedException {
         SshAgents out = new SshAgents(new LinkedHashMap<>(), new ArrayList<>(), new ArrayList<>());
         try {
             for (var e : specs.entrySet()) {
@@ -50,7 +53,7 @@ final class SshAgents implements AutoCloseable {
     }
 
     /** The agent socket per ssh id. */
-    Map<String, Path> sockets() {
+    public Map<String, Path> sockets() {
         return Map.copyOf(sockets);
     }
 

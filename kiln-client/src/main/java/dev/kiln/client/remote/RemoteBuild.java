@@ -15,6 +15,12 @@ import dev.kiln.daemon.api.StatusRequest;
 import dev.kiln.daemon.api.StatusResponse;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.BuildResult;
+import dev.kiln.engine.SshAgents;
+import dev.kiln.dockerfile.convert.ConvertRequest;
+import dev.kiln.dockerfile.convert.ConvertResult;
+import dev.kiln.dockerfile.convert.DockerfileConverter;
+import dev.kiln.dockerfile.convert.ImageMetaResolver;
+import dev.kiln.dockerfile.instructions.Warning;
 import dev.kiln.common.Platform;
 import dev.kiln.export.OutputSpec;
 import dev.kiln.llb.Definition;
@@ -48,11 +54,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code kiln --addr … build}: the same {@link BuildRequest} as a daemonless build, sent to
  * kilnd. It attaches a session that serves the context (walked after .dockerignore; the
- * daemon fetches only what changed since its last build of this directory) and the user's
- * registry credentials, follows the build's Status stream into the same progress display
+ * daemon fetches only what changed since its last build of this directory), secrets, the
+ * user's registry credentials (this machine's docker config and credential helpers: the daemon
+ * asks for them per registry, for every pull, push and cache transfer of the build) and the
+ * {@code --ssh} agents (resolved or started here; the daemon forwards each agent connection
+ * over the session), follows the build's Status stream into the same progress display
  * (reconnecting from the last event seen if the stream drops), and calls Solve. Interrupting
  * the calling thread (Ctrl-C) cancels the Solve call, and with it the build in the daemon.
- * {@link #solve} does the same for a raw LLB definition built in Java.
+ * {@link #solve} does the same for a raw LLB definition built in Java. {@link #check} runs
+ * {@code --check} here, without the daemon.
  */
 public final class RemoteBuild {
     private static final Metadata.Key<String> EXIT_CODE = Metadata.Key.of("kiln-exit-code", Metadata.ASCII_STRING_MARSHALLER);
@@ -87,9 +97,6 @@ public final class RemoteBuild {
                 .setNoCache(req.noCache()).addAllNoCacheFilter(req.noCacheFilter()).putAllBuildContexts(req.buildContexts())
                 .setPlatform(req.platform().toString()).setContextKey(contextKey(context));
         req.sourceDateEpoch().ifPresent(t -> df.setSourceDateEpoch(t.getEpochSecond()));
-        if (!req.grants().ssh().isEmpty()) {
-            throw new KilnException("--ssh is not supported through kilnd yet; build without --addr to use it");
-        }
         df.addAllSecretIds(req.grants().secrets().keySet()).addAllEntitlements(req.grants().entitlements());
         req.cacheFrom().forEach(c -> df.addCacheFrom(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs()))));
         req.cacheTo().forEach(c -> df.addCacheTo(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs()))));
@@ -101,8 +108,72 @@ public final class RemoteBuild {
             solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs())));
         }
         ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
-        return execute(target, solve, context, walker, req.grants().secrets(), progress);
+        try (SshAgents agents = SshAgents.start(req.grants().ssh(), System.getenv())) {
+            return execute(target, solve, context, walker, req.grants().secrets(), agents.sockets(), progress);
+        }
     }
+
+    /**
+     * {@code kiln --addr … build --check}: the build checks need only the Dockerfile, its build args and
+     * the context's ignore file, so they run here and the daemon is not asked. Base images are not
+     * resolved (the daemon's image store is not visible from here): each counts as an image with an
+     * empty config, so a check that would read a variable from a base image's ENV may say more than
+     * the daemonless check, which resolves it.
+     */
+    public static List<Warning> check(BuildRequest req) {
+        Path context = req.contextDir().toAbsolutePath().normalize();
+        if (!Files.isDirectory(context)) {
+            throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
+        }
+        Path dockerfile = req.dockerfile() != null ? req.dockerfile() : context.resolve("Dockerfile");
+        String text;
+        try {
+            text = Files.readString(dockerfile, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new KilnException("failed to read dockerfile: open " + dockerfile + ": no such file or directory");
+        } catch (IOException e) {
+            throw new KilnException("failed to read dockerfile " + dockerfile + ": " + e.getMessage(), e);
+        }
+        List<String> excludes = new java.util.ArrayList<>();
+        Path ignoreFile = IgnorePatterns.locate(context, dockerfile);
+        if (ignoreFile != null && Files.isRegularFile(ignoreFile)) {
+            try {
+                for (String line : Files.readAllLines(ignoreFile)) {
+                    String t = line.strip();
+                    if (!t.isEmpty() && !t.startsWith("#")) {
+                        excludes.add(t);
+                    }
+                }
+                IgnorePatterns.parse(String.join("\n", excludes));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new KilnException(ignoreFile + ": " + e.getMessage(), e);
+            }
+        }
+        ConvertResult r = DockerfileConverter.convert(new ConvertRequest(dockerfile.getFileName().toString(), text,
+                req.buildArgs(), req.target(), req.platform(), excludes, req.buildContexts(), req.noCache(),
+                req.noCacheFilter(), req.sourceDateEpoch().orElse(Instant.now())), UNRESOLVED_IMAGES);
+        return r.warnings();
+    }
+
+    /** Base images for client-side checks: named as written, with an empty config for the platform. */
+    private static final ImageMetaResolver UNRESOLVED_IMAGES = new ImageMetaResolver() {
+        @Override
+        public BaseImage resolveImage(String reference, Platform platform) {
+            try {
+                return new BaseImage("docker-image://" + ImageReference.parse(reference), ImageConfig.scratch(platform));
+            } catch (IllegalArgumentException e) {
+                throw new KilnException("invalid image reference \"" + reference + "\": " + e.getMessage());
+            }
+        }
+
+        @Override
+        public BaseImage resolveNamedContext(String name, String value, Platform platform) {
+            if (value.startsWith("docker-image://")) {
+                return resolveImage(value.substring("docker-image://".length()), platform);
+            }
+            return new BaseImage(value, ImageConfig.scratch(platform));
+        }
+    };
 
     /**
      * Solves a raw LLB definition on the daemon and exports its root as an image with
@@ -128,11 +199,11 @@ public final class RemoteBuild {
         tags.forEach(t -> solve.addTags(t.toString()));
         outputs.forEach(o -> solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs()))));
         return execute(target, solve, ctx, ctx == null ? null : new ContextWalker(ctx, IgnorePatterns.none(), null), Map.of(),
-                progress);
+                Map.of(), progress);
     }
 
     private static BuildResult execute(DaemonTarget target, SolveRequest.Builder solve, Path context, ContextWalker walker,
-                                       Map<String, byte[]> secrets, ProgressSink progress)
+                                       Map<String, byte[]> secrets, Map<String, Path> sshAgents, ProgressSink progress)
             throws InterruptedException, IOException {
         String ref = UUID.randomUUID().toString();
         String sessionId = UUID.randomUUID().toString();
@@ -140,7 +211,8 @@ public final class RemoteBuild {
         Map<String, Path> dirs = context == null ? Map.of() : Map.of("context", context);
         Map<String, ContextWalker> walkers = walker == null ? Map.of() : Map.of("context", walker);
         try (DaemonTarget.Connection conn = target.connect();
-             SessionClient session = new SessionClient(sessionId, dirs, walkers, secrets, DockerConfig.fromEnvironment())) {
+             SessionClient session = new SessionClient(sessionId, dirs, walkers, secrets, DockerConfig.fromEnvironment(),
+                     sshAgents)) {
             session.attach(conn.channel());
             StatusFollower status = new StatusFollower(conn, ref, progress);
             status.start();

@@ -10,6 +10,8 @@ import dev.kiln.daemon.api.FileList;
 import dev.kiln.daemon.api.Hello;
 import dev.kiln.daemon.api.SecretReply;
 import dev.kiln.daemon.api.SessionGrpc;
+import dev.kiln.daemon.api.SshClose;
+import dev.kiln.daemon.api.SshData;
 import dev.kiln.daemon.context.FileEntry;
 import dev.kiln.session.credentials.CredentialSource;
 import io.grpc.Channel;
@@ -17,13 +19,19 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,9 +39,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * The client's end of a Session stream: it says Hello, then answers the daemon's questions
  * from this machine — listings and file content of the directories it offers (the context,
  * after .dockerignore), secrets and registry credentials, which so never leave the client
- * unless the daemon asks for them for a build. Sending waits for the stream to be ready
- * (flow control), so a large context never piles up in memory. Lives for one build;
- * {@link #close} ends the stream.
+ * unless the daemon asks for them for a build. It also connects the daemon's forwarded
+ * ssh-agent streams to the agent sockets it offers ({@code --ssh}): keys stay in the local agent,
+ * only agent protocol messages travel. Sending waits for the stream to be ready (flow control),
+ * so a large context never piles up in memory. Lives for one build; {@link #close} ends the
+ * stream and every forwarded agent connection.
  */
 public final class SessionClient implements AutoCloseable {
     private static final int CHUNK = 256 * 1024;
@@ -43,6 +53,8 @@ public final class SessionClient implements AutoCloseable {
     private final Map<String, ContextWalker> walkers;
     private final Map<String, byte[]> secrets;
     private final CredentialSource credentials;
+    private final Map<String, Path> sshAgents;
+    private final Map<Long, AgentConnection> agentConnections = new ConcurrentHashMap<>();
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Condition ready = sendLock.newCondition();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
@@ -51,6 +63,13 @@ public final class SessionClient implements AutoCloseable {
 
     public SessionClient(String id, Map<String, Path> dirs, Map<String, ContextWalker> walkers, Map<String, byte[]> secrets,
                          CredentialSource credentials) {
+        this(id, dirs, walkers, secrets, credentials, Map.of());
+    }
+
+    /** @param sshAgents the agent socket per ssh id this client offers ({@code --ssh}, resolved on this machine) */
+    public SessionClient(String id, Map<String, Path> dirs, Map<String, ContextWalker> walkers, Map<String, byte[]> secrets,
+                         CredentialSource credentials, Map<String, Path> sshAgents) {
+        this.sshAgents = Map.copyOf(sshAgents);
         this.id = id;
         this.dirs = Map.copyOf(dirs);
         this.walkers = Map.copyOf(walkers);
@@ -76,8 +95,24 @@ public final class SessionClient implements AutoCloseable {
 
             @Override
             public void onNext(DaemonMessage m) {
-                // answer on a thread of its own: a file transfer must not hold up gRPC's callbacks
-                Thread.ofVirtual().name("session-" + m.getMsgCase()).start(() -> answer(m));
+                switch (m.getMsgCase()) {
+                    // agent streams in arrival order, without blocking: each connection has its own writer
+                    case SSH_OPEN -> openAgent(m.getSshOpen().getStreamId(), m.getSshOpen().getId());
+                    case SSH_DATA -> {
+                        AgentConnection c = agentConnections.get(m.getSshData().getStreamId());
+                        if (c != null) {
+                            c.toAgent.add(m.getSshData().getData().toByteArray());
+                        }
+                    }
+                    case SSH_CLOSE -> {
+                        AgentConnection c = agentConnections.remove(m.getSshClose().getStreamId());
+                        if (c != null) {
+                            c.toAgent.add(AgentConnection.END);
+                        }
+                    }
+                    // answer on a thread of its own: a file transfer must not hold up gRPC's callbacks
+                    default -> Thread.ofVirtual().name("session-" + m.getMsgCase()).start(() -> answer(m));
+                }
             }
 
             @Override
@@ -92,16 +127,106 @@ public final class SessionClient implements AutoCloseable {
                 ended.complete(null);
             }
         });
-        send(ClientMessage.newBuilder().setHello(Hello.newBuilder().setSessionId(id).addAllDirs(dirs.keySet())).build());
+        send(ClientMessage.newBuilder().setHello(Hello.newBuilder().setSessionId(id).addAllDirs(dirs.keySet())
+                .addAllSshIds(sshAgents.keySet())).build());
+    }
+
+    /** One forwarded connection to a local agent: a reader thread sends what the agent says, a writer writes what the daemon sends. */
+    private static final class AgentConnection {
+        static final byte[] END = new byte[0];
+        final SocketChannel channel;
+        final BlockingQueue<byte[]> toAgent = new LinkedBlockingQueue<>();
+
+        AgentConnection(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing
+            }
+        }
+    }
+
+    private void openAgent(long streamId, String sshId) {
+        Path socket = sshAgents.get(sshId);
+        if (socket == null) {
+            closeAgentStream(streamId, "this client offers no ssh agent \"" + sshId + "\"");
+            return;
+        }
+        SocketChannel ch;
+        try {
+            ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            closeAgentStream(streamId, "cannot connect to the ssh agent " + sshId + " at " + socket + ": " + e.getMessage());
+            return;
+        }
+        AgentConnection c = new AgentConnection(ch);
+        agentConnections.put(streamId, c);
+        Thread.ofVirtual().name("ssh-agent-write-" + streamId).start(() -> {
+            try {
+                while (true) {
+                    byte[] b = c.toAgent.take();
+                    if (b == AgentConnection.END) {
+                        break;
+                    }
+                    ByteBuffer buf = ByteBuffer.wrap(b);
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // the agent went away: the reader sees it
+            } finally {
+                c.close();
+            }
+        });
+        Thread.ofVirtual().name("ssh-agent-read-" + streamId).start(() -> {
+            String error = "";
+            try {
+                ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
+                while (ch.read(buf) >= 0) {
+                    if (buf.position() > 0) {
+                        send(ClientMessage.newBuilder().setSshData(SshData.newBuilder().setStreamId(streamId)
+                                .setData(ByteString.copyFrom(buf.array(), 0, buf.position()))).build());
+                        buf.clear();
+                    }
+                }
+            } catch (IOException e) {
+                error = ch.isOpen() ? String.valueOf(e.getMessage()) : "";
+            } finally {
+                c.close();
+                if (agentConnections.remove(streamId) != null) {
+                    closeAgentStream(streamId, error);
+                }
+            }
+        });
+    }
+
+    private void closeAgentStream(long streamId, String error) {
+        send(ClientMessage.newBuilder().setSshClose(SshClose.newBuilder().setStreamId(streamId).setError(error)).build());
     }
 
     private void end() {
+        closeAgents();
         closed = true;
         sendLock.lock();
         try {
             ready.signalAll();
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    private void closeAgents() {
+        for (Long sid : java.util.List.copyOf(agentConnections.keySet())) {
+            AgentConnection c = agentConnections.remove(sid);
+            if (c != null) {
+                c.toAgent.add(AgentConnection.END);
+                c.close();
+            }
         }
     }
 
@@ -225,6 +350,7 @@ public final class SessionClient implements AutoCloseable {
     /** Ends the stream. */
     @Override
     public void close() {
+        closeAgents();
         sendLock.lock();
         try {
             if (!closed) {

@@ -9,6 +9,11 @@ import dev.kiln.daemon.api.SecretQuery;
 import dev.kiln.daemon.api.SendFiles;
 import dev.kiln.daemon.context.FileEntry;
 import dev.kiln.daemon.context.FileSource;
+import com.google.protobuf.ByteString;
+import dev.kiln.daemon.api.SshClose;
+import dev.kiln.daemon.api.SshData;
+import dev.kiln.daemon.api.SshOpen;
+import dev.kiln.session.credentials.CredentialSource;
 import dev.kiln.session.credentials.Credentials;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -27,8 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The daemon's end of one client's Session stream: it asks the client questions (list a
  * directory, send files, a secret, registry credentials) and routes each answer to the build
- * thread that asked, by request id. Lives from the client's Hello until the stream ends;
- * once it ended every pending and later question fails with an IOException. Thread-safe.
+ * thread that asked, by request id; it also carries forwarded ssh-agent connections
+ * ({@link #openSsh}), each a stream of bytes in both directions. Lives from the client's Hello
+ * until the stream ends; once it ended every pending and later question fails with an
+ * IOException and every ssh stream is closed. Thread-safe.
  */
 public final class AttachedSession {
     private static final Object END = new Object();
@@ -42,11 +49,33 @@ public final class AttachedSession {
     private volatile String closeReason;
 
     private final java.util.Set<String> dirs;
+    private final java.util.Set<String> sshIds;
+    private final Map<Long, SshStream> sshStreams = new ConcurrentHashMap<>();
+
+    /** The daemon's side of one forwarded ssh-agent connection: what the client sends for it. */
+    interface SshStream {
+        /** Bytes from the client's agent, in order. Called on gRPC's thread: must not block. */
+        void data(byte[] bytes);
+
+        /** The client ended the stream (or the session ended); {@code error} is empty for an orderly close. */
+        void closed(String error);
+    }
 
     AttachedSession(String id, java.util.Collection<String> dirs, StreamObserver<DaemonMessage> out) {
+        this(id, dirs, java.util.List.of(), out);
+    }
+
+    AttachedSession(String id, java.util.Collection<String> dirs, java.util.Collection<String> sshIds,
+                    StreamObserver<DaemonMessage> out) {
         this.id = id;
         this.dirs = java.util.Set.copyOf(dirs);
+        this.sshIds = java.util.Set.copyOf(sshIds);
         this.out = out;
+    }
+
+    /** The ssh ids the client offers for {@code RUN --mount=type=ssh} (said in its Hello). */
+    public java.util.Set<String> sshIds() {
+        return sshIds;
     }
 
     /** The directories the client offers (said in its Hello). */
@@ -134,6 +163,57 @@ public final class AttachedSession {
                 : Optional.empty();
     }
 
+    /**
+     * The client's registry credentials as a {@link CredentialSource} for the engine: each host
+     * is asked over the stream; an unanswerable question (the client left) means no credentials.
+     */
+    public CredentialSource credentialSource() {
+        return host -> {
+            try {
+                return credentials(host);
+            } catch (IOException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        };
+    }
+
+    /**
+     * Opens a forwarded connection to the client's ssh agent {@code sshId}: registers {@code stream}
+     * for what the client sends back, then asks the client to connect. Returns the stream id.
+     */
+    long openSsh(String sshId, SshStream stream) throws IOException {
+        long sid = ids.incrementAndGet();
+        sshStreams.put(sid, stream);
+        try {
+            send(DaemonMessage.newBuilder().setSshOpen(SshOpen.newBuilder().setStreamId(sid).setId(sshId)).build());
+        } catch (IOException e) {
+            sshStreams.remove(sid);
+            throw e;
+        }
+        return sid;
+    }
+
+    /** Sends bytes a build step wrote to a forwarded agent connection. */
+    void sendSsh(long streamId, byte[] bytes) throws IOException {
+        send(DaemonMessage.newBuilder().setSshData(SshData.newBuilder().setStreamId(streamId)
+                .setData(ByteString.copyFrom(bytes))).build());
+    }
+
+    /** Ends a forwarded agent connection from the daemon's side (the step closed it); quiet if the stream is gone. */
+    void closeSsh(long streamId, String error) {
+        if (sshStreams.remove(streamId) == null) {
+            return;
+        }
+        try {
+            send(DaemonMessage.newBuilder().setSshClose(SshClose.newBuilder().setStreamId(streamId).setError(error)).build());
+        } catch (IOException e) {
+            // the session ended: the client closed its side already
+        }
+    }
+
     private Object await(long rid, DaemonMessage question) throws IOException, InterruptedException {
         CompletableFuture<Object> f = new CompletableFuture<>();
         answers.put(rid, f);
@@ -184,6 +264,18 @@ public final class AttachedSession {
             case DATA -> offer(m.getData().getRequestId(), m.getData());
             case SECRET -> complete(m.getSecret().getRequestId(), m.getSecret());
             case CREDENTIALS -> complete(m.getCredentials().getRequestId(), m.getCredentials());
+            case SSH_DATA -> {
+                SshStream s = sshStreams.get(m.getSshData().getStreamId());
+                if (s != null) {
+                    s.data(m.getSshData().getData().toByteArray());
+                }
+            }
+            case SSH_CLOSE -> {
+                SshStream s = sshStreams.remove(m.getSshClose().getStreamId());
+                if (s != null) {
+                    s.closed(m.getSshClose().getError());
+                }
+            }
             case FAILURE -> {
                 long rid = m.getFailure().getRequestId();
                 complete(rid, m.getFailure().getMessage());
@@ -223,6 +315,12 @@ public final class AttachedSession {
         }
         for (BlockingQueue<Object> q : transfers.values()) {
             q.offer("the client went away: " + reason);
+        }
+        for (Long sid : List.copyOf(sshStreams.keySet())) {
+            SshStream s = sshStreams.remove(sid);
+            if (s != null) {
+                s.closed("the client went away: " + reason);
+            }
         }
     }
 }

@@ -54,6 +54,14 @@ final class DaemonBuild {
     }
 
     BuildResult run(SolveRequest req, AttachedSession session, BuildTrace trace) throws InterruptedException, IOException {
+        try (SshAgentRelay ssh = SshAgentRelay.open(session)) {
+            return runDockerfile(req, session, ssh, trace);
+        }
+    }
+
+    /** The Dockerfile build; the client's ssh agents are reached through {@code ssh}, its registry logins through the session. */
+    private BuildResult runDockerfile(SolveRequest req, AttachedSession session, SshAgentRelay ssh, BuildTrace trace)
+            throws InterruptedException, IOException {
         DockerfileFrontend df = req.getDockerfile();
         for (String e : df.getEntitlementsList()) {
             if (!allowedEntitlements.contains(e)) {
@@ -61,7 +69,7 @@ final class DaemonBuild {
                         + e + ", or [daemon] allowed_entitlements in kilnd.toml)");
             }
         }
-        BuildGrants grants = grants(df, session);
+        BuildGrants grants = grants(df, session, ssh.sockets());
         String key = df.getContextKey().isEmpty() ? "session:" + session.id() : df.getContextKey();
         ContextCopy copy = contexts.copy(key);
         var lock = copy.lock();
@@ -88,7 +96,7 @@ final class DaemonBuild {
                     df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty(),
                     grants).withCaches(caches(df.getCacheFromList(), false), caches(df.getCacheToList(), true));
             return dev.kiln.daemon.telemetry.KilndTracing.traced(req.getRef(), df.getTarget(), trace,
-                    progress -> engine.build(br, progress), result -> result.manifest().digest());
+                    progress -> engine.build(br, session.credentialSource(), progress), result -> result.manifest().digest());
         } finally {
             lock.readLock().unlock();
             if (extras != null) {
@@ -132,7 +140,7 @@ final class DaemonBuild {
                     req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
                     false, Set.of(), Map.of(), platform,
                     llb.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(llb.getSourceDateEpoch())) : Optional.empty());
-            return engine.solve(def, config, br, trace);
+            return engine.solve(def, config, br, session.credentialSource(), trace);
         } finally {
             if (copy != null) {
                 copy.lock().readLock().unlock();
@@ -177,14 +185,20 @@ final class DaemonBuild {
         trace.accept(new ProgressEvent.Completed(CONTEXT_VERTEX, name, start, Instant.now(), null));
     }
 
-    /** The client's secrets, asked for over the session now and held in memory for this build only. */
-    private static BuildGrants grants(DockerfileFrontend df, AttachedSession session) throws IOException, InterruptedException {
+    /**
+     * The client's secrets, asked for over the session now and held in memory for this build only,
+     * and its ssh agents as the relay's sockets.
+     */
+    private static BuildGrants grants(DockerfileFrontend df, AttachedSession session, Map<String, Path> sshSockets)
+            throws IOException, InterruptedException {
         Map<String, byte[]> secrets = new LinkedHashMap<>();
         for (String id : df.getSecretIdsList()) {
             secrets.put(id, session.secret(id).orElseThrow(() -> new KilnException("secret " + id
                     + " was not found on the client")));
         }
-        return new BuildGrants(secrets, Map.of(), Set.copyOf(df.getEntitlementsList()));
+        Map<String, List<Path>> ssh = new LinkedHashMap<>();
+        sshSockets.forEach((id, sock) -> ssh.put(id, List.of(sock)));
+        return new BuildGrants(secrets, ssh, Set.copyOf(df.getEntitlementsList()));
     }
 
     private static List<CacheSpec> caches(List<dev.kiln.daemon.api.Output> specs, boolean export) {

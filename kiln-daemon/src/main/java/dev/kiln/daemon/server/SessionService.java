@@ -29,7 +29,8 @@ final class SessionService extends SessionGrpc.SessionImplBase {
                         out.onError(Status.INVALID_ARGUMENT.withDescription("a session starts with Hello").asRuntimeException());
                         return;
                     }
-                    session = new AttachedSession(m.getHello().getSessionId(), m.getHello().getDirsList(), out);
+                    session = new AttachedSession(m.getHello().getSessionId(), m.getHello().getDirsList(),
+                            m.getHello().getSshIdsList(), out);
                     registry.add(session);
                     return;
                 }
