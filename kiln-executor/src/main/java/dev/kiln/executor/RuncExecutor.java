@@ -17,9 +17,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -44,7 +46,8 @@ import java.util.regex.Pattern;
  * a bad mount), its log holds an error and {@link ExecutorException} carries that message.
  *
  * <p>Containers go into cgroup {@code /kiln/<id>} when the runtime is runc and the host's cgroup
- * tree is writable; otherwise the runtime's default. Thread-safe; ids must be unique among
+ * tree is writable; otherwise the runtime's default. There, every container gets the executor's
+ * {@link ResourceLimits}. Thread-safe; ids must be unique among
  * concurrent runs and match {@code [A-Za-z0-9][A-Za-z0-9_.-]*}.
  */
 public final class RuncExecutor implements Executor {
@@ -60,6 +63,8 @@ public final class RuncExecutor implements Executor {
     private final Path runtimeRoot;
     private final Path bundles;
     private final Path memoryBundles;
+    private final ResourceLimits limits;
+    private final Map<String, Object> resources;
 
     /** An executor using {@code runc} from PATH with its state under {@code stateDir}. */
     public RuncExecutor(Path stateDir) {
@@ -68,6 +73,17 @@ public final class RuncExecutor implements Executor {
 
     /** An executor using {@code runtimeBinary} ({@code "runc"}, {@code "crun"} or a path) with its state under {@code stateDir}. */
     public RuncExecutor(Path stateDir, String runtimeBinary) {
+        this(stateDir, runtimeBinary, ResourceLimits.NONE, message -> { });
+    }
+
+    /**
+     * An executor whose containers all get {@code limits}. Where cgroups cannot be used (rootless
+     * without a delegated cgroup, or a read-only cgroup tree) the limits are skipped and
+     * {@code notices} is told so once, here.
+     */
+    public RuncExecutor(Path stateDir, String runtimeBinary, ResourceLimits limits, Consumer<String> notices) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.resources = limitsFor(limits, notices);
         this.stateDir = stateDir.toAbsolutePath().normalize();
         this.runtimeBinary = Objects.requireNonNull(runtimeBinary, "runtimeBinary");
         this.runtimeRoot = this.stateDir.resolve("runtime");
@@ -103,7 +119,8 @@ public final class RuncExecutor implements Executor {
         try {
             List<Path> files = NetworkFiles.write(bundle, process.hostname());
             RuntimeSpec.Host host = new RuntimeSpec.Host(files.get(0), files.get(1),
-                    HostLimits.containerNofile(HostLimits.read()), Capabilities.all(), cgroupsPath(id), USER_NAMESPACE);
+                    HostLimits.containerNofile(HostLimits.read()), Capabilities.all(), cgroupsPath(id), USER_NAMESPACE,
+                    resources);
             JSON.writerWithDefaultPrettyPrinter().writeValue(bundle.resolve("config.json").toFile(),
                     RuntimeSpec.build(root, process, user, host));
             int code = runContainer(id, bundle, stdout, stderr);
@@ -223,9 +240,33 @@ public final class RuncExecutor implements Executor {
 
     private Optional<String> cgroupsPath(String id) {
         boolean runc = Path.of(runtimeBinary).getFileName().toString().equals("runc");
+        return runc && cgroupsWritable() ? Optional.of("/kiln/" + id) : Optional.empty();
+    }
+
+    private static boolean cgroupsWritable() {
         Path cgroupRoot = Path.of("/sys/fs/cgroup");
-        boolean writable = Files.isWritable(cgroupRoot.resolve("pids")) || Files.isWritable(cgroupRoot.resolve("cgroup.procs"));
-        return runc && writable ? Optional.of("/kiln/" + id) : Optional.empty();
+        return Files.isWritable(cgroupRoot.resolve("pids")) || Files.isWritable(cgroupRoot.resolve("cgroup.procs"));
+    }
+
+    /** The {@code linux.resources} entries for {@code limits} on this host, or none (with one notice) where cgroups are not usable. */
+    private static Map<String, Object> limitsFor(ResourceLimits limits, Consumer<String> notices) {
+        if (limits.isEmpty()) {
+            return Map.of();
+        }
+        if (USER_NAMESPACE || !cgroupsWritable()) {
+            notices.accept("kiln: RUN resource limits (" + limits + ") are not applied: "
+                    + (USER_NAMESPACE ? "rootless Kiln has no delegated cgroup to put containers in"
+                    : "the cgroup tree /sys/fs/cgroup is not writable"));
+            return Map.of();
+        }
+        // cgroup v1 with swap accounting; on a unified (v2) host the memory limit alone is set
+        boolean swapAccounted = Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"));
+        return limits.specEntries(swapAccounted);
+    }
+
+    /** The limits this executor was asked to apply (whether or not the host allows them). */
+    public ResourceLimits limits() {
+        return limits;
     }
 
     private static void createCwd(Path rootfs, String cwd) throws IOException {

@@ -19,6 +19,8 @@ import java.util.Optional;
  * filter and no no_new_privs. No AppArmor profile is applied (Debian's runc hosts rarely load one).
  * Secret environment entries come last in {@code process.env}. In a user namespace (rootless Kiln)
  * /sys is the engine's, bound read-only, and no device cgroup is asked for (runc cannot set one there).
+ * The host's {@code resources} (memory, pids and cpu limits from {@link ResourceLimits}) join the
+ * device rules in {@code linux.resources}.
  *
  * <p>The result is a tree of maps and lists for Jackson to write. Pure function of its inputs.
  */
@@ -35,10 +37,20 @@ final class RuntimeSpec {
 
     /** Inputs that are not part of the {@link ProcessSpec}. */
     record Host(Path hostsFile, Path resolvConfFile, long nofile, List<String> allCapabilities, Optional<String> cgroupsPath,
-                boolean userNamespace) {
-        /** A host in the initial user namespace. */
+                boolean userNamespace, Map<String, Object> resources) {
+        Host {
+            resources = Map.copyOf(resources);
+        }
+
+        /** A host in the initial user namespace, without resource limits. */
         Host(Path hostsFile, Path resolvConfFile, long nofile, List<String> allCapabilities, Optional<String> cgroupsPath) {
-            this(hostsFile, resolvConfFile, nofile, allCapabilities, cgroupsPath, false);
+            this(hostsFile, resolvConfFile, nofile, allCapabilities, cgroupsPath, false, Map.of());
+        }
+
+        /** A host without resource limits. */
+        Host(Path hostsFile, Path resolvConfFile, long nofile, List<String> allCapabilities, Optional<String> cgroupsPath,
+             boolean userNamespace) {
+            this(hostsFile, resolvConfFile, nofile, allCapabilities, cgroupsPath, userNamespace, Map.of());
         }
     }
 
@@ -148,8 +160,13 @@ final class RuntimeSpec {
         if (!process.insecure()) {
             linux.put("seccomp", SeccompProfile.spec());
         }
+        Map<String, Object> resources = new LinkedHashMap<>();
         if (!host.userNamespace()) {
-            linux.put("resources", Map.of("devices", List.of(Map.of("allow", process.insecure(), "access", "rwm"))));
+            resources.put("devices", List.of(Map.of("allow", process.insecure(), "access", "rwm")));
+        }
+        resources.putAll(host.resources());
+        if (!resources.isEmpty()) {
+            linux.put("resources", resources);
         }
         return linux;
     }

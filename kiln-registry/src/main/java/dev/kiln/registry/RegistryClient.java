@@ -110,15 +110,19 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * Tries the registry's pull mirrors in order, then the registry itself. A mirror that is
-     * unreachable, denies access or lacks the manifest is skipped; errors from the registry
-     * itself propagate.
+     * unreachable, denies access, lacks the manifest or answers with an error is skipped; errors
+     * from the registry itself propagate. The same repository path is asked of each mirror, with
+     * the mirror's own credentials and tokens (the mirror is a registry host of its own).
      */
     ResolvedImage resolve(ImageReference ref, Platform platform, RequestObserver observer) {
         for (String mirror : hosts.mirrors(ref.registry())) {
             ImageReference viaMirror = new ImageReference(mirror, ref.repository(), ref.tag(), ref.digest());
             try {
                 return resolveAt(ref, viaMirror, platform, observer);
-            } catch (ManifestNotFoundException | AccessDeniedException | RegistryUnreachableException skipped) {
+            } catch (RegistryException skipped) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw skipped;
+                }
                 // try the next mirror, then the registry itself
             }
         }
@@ -153,11 +157,23 @@ public final class RegistryClient implements AutoCloseable {
     /**
      * Pulls an image for a platform into {@code store}: the index (if the reference names one)
      * and the platform's manifest, config and layers. Blobs already in the store are not
-     * downloaded again.
+     * downloaded again. The registry's mirrors are tried first (see {@link #resolve}); when a
+     * mirror serves the manifest but then fails on a blob, the pull starts over from the
+     * registry itself.
      */
     public PullResult pull(ImageReference ref, Platform platform, ContentStore store, TransferListener listener) {
         ResolvedImage image = resolve(ref, platform, listener);
-        return new ImagePuller(transport, sources, retry, parallelism).pull(image, store, listener);
+        try {
+            return new ImagePuller(transport, sources, retry, parallelism).pull(image, store, listener);
+        } catch (RegistryException e) {
+            if (image.source().equals(ref) || Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            // the mirror served the manifest but failed on a blob: fetch from the registry itself (what the mirror
+            // did deliver stays in the store and is not downloaded again)
+            ResolvedImage direct = resolveAt(ref, ref, platform, listener);
+            return new ImagePuller(transport, sources, retry, parallelism).pull(direct, store, listener);
+        }
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.kiln.session.credentials.Credentials;
 import dev.kiln.testkit.registry.LabRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -89,6 +90,20 @@ class TlsBasicRegistryIT {
             assertThatThrownBy(() -> client.resolve(ref("secure/app:1"), AMD64))
                     .isInstanceOf(RegistryUnreachableException.class)
                     .hasMessageContaining("TLS handshake with " + REGISTRY.host() + " failed");
+        }
+    }
+
+    @Test
+    void aConfiguredCaFileIsTrustedWithoutCertsD() throws IOException {
+        RegistryHosts withCa = RegistryHosts.builder().certsDir(tmp.resolve("empty-certs.d"))
+                .host(REGISTRY.host(), new dev.kiln.registry.transport.RegistryHostConfig(List.of(), List.of(REGISTRY.caCert()),
+                        false, false))
+                .build();
+        FileContentStore source = new FileContentStore(tmp.resolve("source"));
+        TestImages.Image image = TestImages.oci(source, 23, "amd64", 100);
+        try (RegistryClient client = new RegistryClient(withCa, user(LabRegistry.PASSWORD))) {
+            PushResult pushed = client.push(ref("secure/ca-file:1"), image.manifest(), source, TransferListener.none());
+            assertThat(pushed.digest()).isEqualTo(image.manifest().digestValue());
         }
     }
 

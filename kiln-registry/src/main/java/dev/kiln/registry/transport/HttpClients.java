@@ -24,7 +24,7 @@ public final class HttpClients implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(15))
                 .followRedirects(HttpClient.Redirect.NORMAL)
-                .sslContext(TlsContexts.forHost(hosts.certsDir(), h, hosts.isInsecure(h)))
+                .sslContext(TlsContexts.forHost(hosts.certsDir(), h, hosts.isInsecure(h), hosts.extraCas(h)))
                 .build());
     }
 
@@ -37,7 +37,7 @@ public final class HttpClients implements AutoCloseable {
         return HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(connectTimeout)
-                .sslContext(TlsContexts.forHost(hosts.certsDir(), host, hosts.isInsecure(host)))
+                .sslContext(TlsContexts.forHost(hosts.certsDir(), host, hosts.isInsecure(host), hosts.extraCas(host)))
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.registry.transport;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,7 +25,9 @@ import java.util.Set;
  *   <li><b>TLS</b>: the JDK's trust store plus, per host, docker's {@code certs.d} layout under
  *       {@link #certsDir()}: {@code HOST[:PORT]/*.crt} are extra CAs, {@code *.cert} with the
  *       {@code *.key} of the same name a client certificate.</li>
- *   <li><b>Mirrors</b>: hosts tried, in order, before the registry itself for pulls.</li>
+ *       Extra CA files per host ({@link Builder#ca}) are trusted as well.</li>
+ *   <li><b>Mirrors</b>: hosts tried, in order, before the registry itself for pulls (never for
+ *       pushes); each mirror is a host of its own for TLS settings and credentials.</li>
  * </ul>
  *
  * <p>Immutable and thread-safe.
@@ -39,12 +42,16 @@ public final class RegistryHosts {
     private final Set<String> insecure;
     private final Set<String> plainHttp;
     private final Map<String, List<String>> mirrors;
+    private final Map<String, List<Path>> cas;
 
     private RegistryHosts(Builder b) {
         this.certsDir = b.certsDir;
         this.insecure = Set.copyOf(b.insecure);
         this.plainHttp = Set.copyOf(b.plainHttp);
         this.mirrors = Map.copyOf(b.mirrors);
+        Map<String, List<Path>> c = new HashMap<>();
+        b.cas.forEach((host, files) -> c.put(host, List.copyOf(files)));
+        this.cas = Map.copyOf(c);
     }
 
     /** No insecure hosts, no mirrors, certificates from {@link #DEFAULT_CERTS_DIR}. */
@@ -76,9 +83,23 @@ public final class RegistryHosts {
         return plainHttp.contains(host) || plainHttp.contains(hostWithoutPort(host));
     }
 
-    /** Pull mirrors of a registry, in the order to try them; empty when none. */
+    /** Pull mirrors of a registry ({@code HOST[:PORT]}), in the order to try them; empty when none. */
     public List<String> mirrors(String registry) {
-        return mirrors.getOrDefault(registry, List.of());
+        return mirrors.getOrDefault(registry.equals("index.docker.io") ? DOCKER_HUB : registry, List.of());
+    }
+
+    /**
+     * CA files configured for a host (with {@link Builder#ca} or a {@link RegistryHostConfig}),
+     * trusted besides the system's and those in {@link #certsDir()}: the entries for
+     * {@code host:port} and for the bare host.
+     */
+    public List<Path> extraCas(String host) {
+        List<Path> out = new ArrayList<>(cas.getOrDefault(host, List.of()));
+        String bare = hostWithoutPort(host);
+        if (!bare.equals(host)) {
+            out.addAll(cas.getOrDefault(bare, List.of()));
+        }
+        return out;
     }
 
     public Path certsDir() {
@@ -118,6 +139,7 @@ public final class RegistryHosts {
         private final Set<String> insecure = new HashSet<>();
         private final Set<String> plainHttp = new HashSet<>();
         private final Map<String, List<String>> mirrors = new HashMap<>();
+        private final Map<String, List<Path>> cas = new HashMap<>();
 
         private Builder() {}
 
@@ -139,9 +161,36 @@ public final class RegistryHosts {
             return this;
         }
 
-        /** Sets the pull mirrors of a registry (e.g. {@code docker.io}). */
+        /**
+         * Sets the pull mirrors of a registry (e.g. {@code docker.io}), each {@code HOST[:PORT]} or
+         * an {@code http(s)://HOST[:PORT]} URL (see {@link RegistryHostConfig#mirrorHost}); an
+         * {@code http://} mirror is marked plain HTTP.
+         */
         public Builder mirrors(String registry, List<String> mirrorHosts) {
-            mirrors.put(registry, List.copyOf(mirrorHosts));
+            RegistryHostConfig c = new RegistryHostConfig(mirrorHosts, List.of(), false, false);
+            mirrors.put(registry, c.mirrorHosts());
+            plainHttp.addAll(c.plainHttpMirrorHosts());
+            return this;
+        }
+
+        /** Trusts the CAs in the PEM file {@code caFile} for {@code host} ({@code host} or {@code host:port}). */
+        public Builder ca(String host, Path caFile) {
+            cas.computeIfAbsent(host, h -> new ArrayList<>()).add(caFile);
+            return this;
+        }
+
+        /** Applies what the user configured for {@code registry}: mirrors, CAs, insecure, plain HTTP. */
+        public Builder host(String registry, RegistryHostConfig config) {
+            if (!config.mirrors().isEmpty()) {
+                mirrors(registry, config.mirrors());
+            }
+            config.cas().forEach(f -> ca(registry, f));
+            if (config.insecure()) {
+                insecure(registry);
+            }
+            if (config.plainHttp()) {
+                plainHttp(registry);
+            }
             return this;
         }
 

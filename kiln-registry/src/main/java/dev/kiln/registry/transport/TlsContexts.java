@@ -29,7 +29,7 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * Builds the {@link SSLContext} for one registry host from docker's {@code certs.d} layout:
- * the JDK's trusted CAs plus {@code DIR/HOST/*.crt}, and a client certificate from
+ * the JDK's trusted CAs plus {@code DIR/HOST/*.crt} and the host's configured CA files, and a client certificate from
  * {@code *.cert} + {@code *.key} (PEM; the key in PKCS#8, or PKCS#1 for RSA). For an insecure
  * host the context trusts any certificate and skips the host name check.
  */
@@ -37,9 +37,21 @@ final class TlsContexts {
     private TlsContexts() {}
 
     static SSLContext forHost(Path certsDir, String host, boolean insecure) {
+        return forHost(certsDir, host, insecure, List.of());
+    }
+
+    /** As {@link #forHost(Path, String, boolean)}, also trusting the CAs in the PEM files {@code extraCaFiles}. */
+    static SSLContext forHost(Path certsDir, String host, boolean insecure, List<Path> extraCaFiles) {
         try {
             Path dir = certsDir.resolve(host);
             List<X509Certificate> cas = new ArrayList<>();
+            for (Path f : extraCaFiles) {
+                try {
+                    cas.addAll(readCertificates(f));
+                } catch (IOException | GeneralSecurityException e) {
+                    throw new IOException("CA file " + f + ": " + e.getMessage(), e);
+                }
+            }
             KeyManagerFactory keys = null;
             if (Files.isDirectory(dir)) {
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {

@@ -55,4 +55,31 @@ class RegistryHostsTest {
         assertThat(hosts.mirrors("ghcr.io")).isEmpty();
         assertThat(RegistryHosts.defaults().certsDir()).isEqualTo(Path.of("/etc/kiln/certs.d"));
     }
+
+    @Test
+    void mirrorsMayBeUrlsAndHttpOnesArePlainHttp() {
+        RegistryHosts hosts = RegistryHosts.builder()
+                .mirrors("docker.io", List.of("https://mirror.lan:5000", "http://cache.lan/v2/", "plain.lan")).build();
+        assertThat(hosts.mirrors("docker.io")).containsExactly("mirror.lan:5000", "cache.lan", "plain.lan");
+        assertThat(hosts.mirrors("index.docker.io")).containsExactly("mirror.lan:5000", "cache.lan", "plain.lan");
+        assertThat(hosts.usesPlainHttp("cache.lan")).isTrue();
+        assertThat(hosts.usesPlainHttp("mirror.lan:5000")).isFalse();
+        for (String bad : List.of("https://mirror.lan/some/path", "ftp://mirror.lan", "https://u:p@mirror.lan", "mirror.lan/x", "")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> RegistryHosts.builder().mirrors("docker.io", List.of(bad)))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void hostConfigAppliesMirrorsCasAndFlags() {
+        RegistryHosts hosts = RegistryHosts.builder()
+                .host("registry.lan:5000", new RegistryHostConfig(List.of("mirror.lan"), List.of(Path.of("/etc/ca.pem")), true, false))
+                .host("registry.lan", new RegistryHostConfig(List.of(), List.of(Path.of("/etc/any-port.pem")), false, true))
+                .build();
+        assertThat(hosts.mirrors("registry.lan:5000")).containsExactly("mirror.lan");
+        assertThat(hosts.isInsecure("registry.lan:5000")).isTrue();
+        assertThat(hosts.usesPlainHttp("registry.lan:6000")).isTrue();
+        assertThat(hosts.extraCas("registry.lan:5000")).containsExactly(Path.of("/etc/ca.pem"), Path.of("/etc/any-port.pem"));
+        assertThat(hosts.extraCas("other.lan")).isEmpty();
+    }
 }
