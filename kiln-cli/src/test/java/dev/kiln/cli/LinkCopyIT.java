@@ -1,0 +1,228 @@
+package dev.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code COPY --link} / {@code ADD --link} through the launcher with real runc, overlayfs and
+ * merge ops: the linked layer is cached and byte-identical on another base, destinations do
+ * not follow the base's symlinks and their parent directories come from the linked layer (as
+ * BuildKit documents), the other COPY flags keep working, and the image's history is the one
+ * a plain COPY gives.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LinkCopyIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path tmp;
+    KilnRunner kiln;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        kiln = KilnRunner.withBusybox(tmp, tmp.resolve("state"));
+        build(context("base-a", "FROM busybox\nRUN echo a > /marker\n", Map.of()), null, "-t", "link-base-a:1");
+        build(context("base-b", "FROM busybox\nRUN mkdir -p /opt/app/old && echo old > /opt/app/old/f && echo b > /marker\n",
+                Map.of()), null, "-t", "link-base-b:1");
+    }
+
+    private Path context(String name, String dockerfile, Map<String, String> files) throws IOException {
+        Path ctx = Files.createDirectories(tmp.resolve(name));
+        Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
+        for (var e : files.entrySet()) {
+            Path p = ctx.resolve(e.getKey());
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, e.getValue());
+        }
+        return ctx;
+    }
+
+    private KilnRunner.Run build(Path ctx, Path oci, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("build", "--progress", "plain"));
+        if (oci != null) {
+            args.addAll(List.of("-o", "type=oci,dest=" + oci));
+        }
+        args.addAll(List.of(extra));
+        args.add(ctx.toString());
+        KilnRunner.Run r = kiln.run(args);
+        assertThat(r.exit()).as(r.all()).isZero();
+        return r;
+    }
+
+    /** Whether the step shown as {@code [..] text} was CACHED. */
+    private static boolean cached(KilnRunner.Run r, String step) {
+        Matcher m = Pattern.compile("^#(\\d+) \\[[^\\]]*\\] " + Pattern.quote(step) + "$", Pattern.MULTILINE).matcher(r.stderr());
+        assertThat(m.find()).as("step %s in %s", step, r.stderr()).isTrue();
+        return r.stderr().contains("#" + m.group(1) + " CACHED\n");
+    }
+
+    /** The blobs of an OCI archive by digest, and its manifest. */
+    private record Archive(Map<String, byte[]> blobs, JsonNode manifest) {
+        static Archive read(Path oci) throws IOException {
+            Map<String, byte[]> blobs = new HashMap<>();
+            byte[] index = null;
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(oci)))) {
+                TarArchiveEntry e;
+                while ((e = tar.getNextEntry()) != null) {
+                    String name = e.getName().replaceFirst("^\\./", "");
+                    if (name.equals("index.json")) {
+                        index = tar.readAllBytes();
+                    } else if (name.startsWith("blobs/") && e.isFile()) {
+                        String[] parts = name.split("/");
+                        blobs.put(parts[1] + ":" + parts[2], tar.readAllBytes());
+                    }
+                }
+            }
+            JsonNode manifest = JSON.readTree(blobs.get(JSON.readTree(index).get("manifests").get(0).get("digest").asText()));
+            return new Archive(blobs, manifest);
+        }
+
+        List<String> layers() {
+            List<String> out = new ArrayList<>();
+            manifest.get("layers").forEach(l -> out.add(l.get("digest").asText()));
+            return out;
+        }
+
+        JsonNode config() throws IOException {
+            return JSON.readTree(blobs.get(manifest.get("config").get("digest").asText()));
+        }
+
+        /** The entry names of a layer, in order. */
+        List<String> entries(String layer) throws IOException {
+            List<String> out = new ArrayList<>();
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(
+                    dev.kiln.oci.layer.Compression.decompressDetected(new ByteArrayInputStream(blobs.get(layer))))) {
+                TarArchiveEntry e;
+                while ((e = tar.getNextEntry()) != null) {
+                    out.add(e.getName().replaceFirst("^\\./", ""));
+                }
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void theLinkedLayerIsCachedAndIdenticalOnAnotherBaseAndAPlainCopyIsNot() throws Exception {
+        Path ctx = context("rebase", """
+                ARG BASE=busybox
+                FROM $BASE
+                COPY --link app /opt/app/
+                COPY plain.txt /plain.txt
+                """, Map.of("app/hello.txt", "hello\n", "plain.txt", "plain\n"));
+        Path a = tmp.resolve("rebase-a.tar");
+        Path b = tmp.resolve("rebase-b.tar");
+        build(ctx, a, "--build-arg", "BASE=link-base-a:1");
+        KilnRunner.Run second = build(ctx, b, "--build-arg", "BASE=link-base-b:1");
+        assertThat(cached(second, "COPY --link app /opt/app/")).as(second.stderr()).isTrue();
+        assertThat(cached(second, "COPY plain.txt /plain.txt")).as("a plain COPY on another base runs again").isFalse();
+
+        Archive first = Archive.read(a);
+        Archive other = Archive.read(b);
+        List<String> la = first.layers();
+        List<String> lb = other.layers();
+        assertThat(la).hasSameSizeAs(lb);
+        String linked = la.get(la.size() - 2);
+        assertThat(lb.get(lb.size() - 2)).as("the --link layer blob").isEqualTo(linked);
+        assertThat(la.get(la.size() - 3)).as("the bases differ").isNotEqualTo(lb.get(lb.size() - 3));
+        assertThat(first.entries(linked)).as("the layer holds the copy and the parents it created, nothing of the base")
+                .containsExactly("opt/", "opt/app/", "opt/app/hello.txt");
+
+        Map<String, String> tree = OciArchiveImage.read(b).tree();
+        assertThat(tree).containsKeys("/opt/app/hello.txt", "/opt/app/old/f", "/marker", "/plain.txt", "/bin/busybox");
+        assertThat(tree.get("/opt/app")).isEqualTo("dir 0755 0:0");
+    }
+
+    @Test
+    void destinationsDoNotFollowSymlinksOfTheBaseAndParentsComeFromTheLinkedLayer() throws Exception {
+        String df = """
+                FROM busybox
+                RUN mkdir -p /data && ln -s /data /opt && mkdir -m 1777 /shared && mkdir -p /srv && chown 5:5 /srv
+                COPY%1$s app /opt/app/
+                COPY%1$s g.txt /shared/
+                WORKDIR /srv
+                COPY%1$s w.txt sub/
+                """;
+        Map<String, String> files = Map.of("app/hello.txt", "hello\n", "g.txt", "g\n", "w.txt", "w\n");
+        Path linkedOut = tmp.resolve("symlink-link.tar");
+        Path plainOut = tmp.resolve("symlink-plain.tar");
+        build(context("symlink-link", df.formatted(" --link"), files), linkedOut);
+        build(context("symlink-plain", df.formatted(""), files), plainOut);
+
+        Map<String, String> linked = OciArchiveImage.read(linkedOut).tree();
+        assertThat(linked.get("/opt")).as("the linked layer's directory replaces the symlink").isEqualTo("dir 0755 0:0");
+        assertThat(linked).containsKey("/opt/app/hello.txt").doesNotContainKey("/data/app/hello.txt");
+        assertThat(linked.get("/shared")).as("the parent is the linked layer's, not the base's 1777").isEqualTo("dir 0755 0:0");
+        assertThat(linked).containsKeys("/shared/g.txt", "/srv/sub/w.txt");
+        assertThat(linked.get("/srv")).as("a WORKDIR-relative dest's parents come from the linked layer too")
+                .isEqualTo("dir 0755 0:0");
+
+        Map<String, String> plain = OciArchiveImage.read(plainOut).tree();
+        assertThat(plain.get("/opt")).as("a plain COPY follows the symlink").startsWith("symlink -> /data");
+        assertThat(plain).containsKey("/data/app/hello.txt");
+        assertThat(plain.get("/shared")).isEqualTo("dir 1777 0:0");
+        assertThat(plain.get("/srv")).isEqualTo("dir 0755 5:5");
+    }
+
+    @Test
+    void chownChmodFromParentsExcludeAndAddKeepWorkingAndHistoryIsAsWithoutLink() throws Exception {
+        String df = """
+                FROM busybox AS build
+                RUN mkdir -p /out/docs && echo bin > /out/app.bin && echo doc > /out/docs/readme.md
+                FROM busybox
+                COPY%1$s --chown=1000:1001 app /owned/
+                COPY%1$s --chmod=750 run.sh /usr/local/bin/run.sh
+                COPY%1$s --from=build --exclude=docs/*.md /out/ /dist/
+                COPY%1$s --parents a/b/c.txt /p/
+                ADD%1$s --chown=root added.txt /added/
+                CMD ["run.sh"]
+                """;
+        Map<String, String> files = Map.of("app/x.txt", "x\n", "run.sh", "#!/bin/sh\n", "a/b/c.txt", "c\n",
+                "added.txt", "added\n");
+        Path linkedOut = tmp.resolve("flags-link.tar");
+        Path plainOut = tmp.resolve("flags-plain.tar");
+        build(context("flags-link", df.formatted(" --link"), files), linkedOut);
+        build(context("flags-plain", df.formatted(""), files), plainOut);
+
+        Map<String, String> t = OciArchiveImage.read(linkedOut).tree();
+        assertThat(t.get("/owned")).isEqualTo("dir 0755 1000:1001");
+        assertThat(t.get("/owned/x.txt")).startsWith("file 0644 1000:1001");
+        assertThat(t.get("/usr/local/bin/run.sh")).startsWith("file 0750 0:0");
+        assertThat(t).containsKeys("/dist/app.bin", "/dist/docs", "/p/a/b/c.txt").doesNotContainKey("/dist/docs/readme.md");
+        assertThat(t.get("/added/added.txt")).startsWith("file 0644 0:0");
+
+        JsonNode linked = Archive.read(linkedOut).config();
+        JsonNode plain = Archive.read(plainOut).config();
+        assertThat(linked.get("history")).hasSameSizeAs(plain.get("history"));
+        for (int i = 0; i < plain.get("history").size(); i++) {
+            JsonNode lh = linked.get("history").get(i);
+            JsonNode ph = plain.get("history").get(i);
+            assertThat(lh.path("created_by").asText()).isEqualTo(ph.path("created_by").asText());
+            assertThat(lh.path("empty_layer").asBoolean()).isEqualTo(ph.path("empty_layer").asBoolean());
+        }
+        assertThat(linked.get("rootfs").get("diff_ids")).hasSameSizeAs(plain.get("rootfs").get("diff_ids"));
+        assertThat(linked.get("config")).isEqualTo(plain.get("config"));
+
+        Path named = context("chown-name", "FROM busybox\nCOPY --link --chown=nobody app /x/\n", Map.of("app/x.txt", "x"));
+        KilnRunner.Run r = kiln.run("build", "--progress", "plain", named.toString());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.all()).contains("Dockerfile:2").contains("\"nobody\" is not a numeric id");
+    }
+}
