@@ -76,7 +76,8 @@ public final class Engine implements AutoCloseable {
             this.images = new ImageStore(db, content);
             LayerRecords layers = new LayerRecords(db);
             this.engineImages = new EngineImages(images, content, registry);
-            this.worker = new KilnWorker(state, snapshotter, new RuncExecutor(state.resolve("runc"), config.runtime()),
+            this.worker = new KilnWorker(state, snapshotter, new RuncExecutor(state.resolve("runc"), config.runtime(),
+                    config.runLimits(), notices),
                     content, layers, engineImages);
             dev.kiln.export.cache.ImportingCacheStore cacheStore =
                     new dev.kiln.export.cache.ImportingCacheStore(new SqliteCacheStore(db), worker);
@@ -87,7 +88,7 @@ public final class Engine implements AutoCloseable {
                     new dev.kiln.export.cache.CacheExporter(exporter, worker, content, lazyBlobs), lazyBlobs,
                     content, new dev.kiln.export.cache.CacheMountSeeder(worker, content));
             this.storage = new EngineStorage(new dev.kiln.worker.gc.StateStorage(db, snapshotter, content, images,
-                    state.resolve("cachemounts")), GcPolicy.forStateDir(state));
+                    state.resolve("cachemounts")), config.gc(), notices);
             this.outputs = new Outputs(images, worker, lazyBlobs.pushView());
         } catch (IOException | RuntimeException e) {
             lock.close();
@@ -313,6 +314,7 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() {
+        storage.close();
         try {
             registry.close();
         } catch (RuntimeException e) {

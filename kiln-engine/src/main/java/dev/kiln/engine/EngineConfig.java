@@ -1,24 +1,52 @@
 package dev.kiln.engine;
 
+import dev.kiln.common.KilnException;
+import dev.kiln.executor.ResourceLimits;
+import dev.kiln.registry.transport.RegistryHostConfig;
 import dev.kiln.registry.transport.RegistryHosts;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * How an engine is set up: its state directory, the OCI runtime binary for RUN steps
- * ({@code runc}, or {@code crun}), the most RUN steps that may run at once (0: no limit), and
- * registries that may be reached over plain HTTP ({@code --insecure-registry}), and the
+ * ({@code runc}, or {@code crun}), the most RUN steps that may run at once (0: no limit),
+ * registries that may be reached over plain HTTP ({@code --insecure-registry}), the
  * docker-style {@code certs.d} directory of registry CAs and client certificates
- * (default /etc/kiln/certs.d).
+ * (default /etc/kiln/certs.d), the garbage collection policy, the cgroup limits of every RUN
+ * container, and per-registry settings (pull mirrors, CA files, insecure, plain HTTP).
+ *
+ * <p>{@code gc} and {@code runLimits} left {@code null} come from the environment as the
+ * daemonless CLI uses them: {@link GcPolicy#forStateDir} ({@code KILN_GC_KEEP_STORAGE},
+ * {@code KILN_GC_KEEP_DURATION}) and {@link ResourceLimits#fromEnvironment} ({@code KILN_RUN_MEMORY},
+ * {@code KILN_RUN_PIDS_LIMIT}, {@code KILN_RUN_CPU_SHARES}); kilnd passes its config file's values.
+ *
+ * @param registries settings per registry host ({@code docker.io}, {@code registry.lan:5000})
  */
 public record EngineConfig(Path stateDir, String runtime, int maxParallelExec, List<String> insecureRegistries,
-                           Path registryCertsDir) {
+                           Path registryCertsDir, GcPolicy gc, ResourceLimits runLimits,
+                           Map<String, RegistryHostConfig> registries) {
     public EngineConfig {
         Objects.requireNonNull(stateDir, "stateDir");
         runtime = runtime == null || runtime.isEmpty() ? "runc" : runtime;
         insecureRegistries = insecureRegistries == null ? List.of() : List.copyOf(insecureRegistries);
         registryCertsDir = registryCertsDir == null ? RegistryHosts.DEFAULT_CERTS_DIR : registryCertsDir;
+        gc = gc == null ? GcPolicy.forStateDir(stateDir) : gc;
+        if (runLimits == null) {
+            try {
+                runLimits = ResourceLimits.fromEnvironment(System.getenv());
+            } catch (IllegalArgumentException e) {
+                throw new KilnException(e.getMessage(), e);
+            }
+        }
+        registries = registries == null ? Map.of() : Map.copyOf(registries);
+    }
+
+    /** The settings of the daemonless CLI: GC policy and RUN limits from the environment, no per-registry settings. */
+    public EngineConfig(Path stateDir, String runtime, int maxParallelExec, List<String> insecureRegistries,
+                        Path registryCertsDir) {
+        this(stateDir, runtime, maxParallelExec, insecureRegistries, registryCertsDir, null, null, Map.of());
     }
 
     public EngineConfig(Path stateDir, String runtime, int maxParallelExec) {
@@ -27,11 +55,13 @@ public record EngineConfig(Path stateDir, String runtime, int maxParallelExec, L
 
     /**
      * The registry settings: plain HTTP allowed for the insecure hosts (and always for
-     * loopback), per-registry CAs and client certificates from the certs.d directory.
+     * loopback), per-registry CAs and client certificates from the certs.d directory, and each
+     * registry's configured mirrors, CA files and flags.
      */
     public RegistryHosts registryHosts() {
         RegistryHosts.Builder b = RegistryHosts.builder().certsDir(registryCertsDir);
         insecureRegistries.forEach(b::insecure);
+        registries.forEach(b::host);
         return b.build();
     }
 
