@@ -140,7 +140,8 @@ final class DaemonBuild {
                     req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
                     false, Set.of(), Map.of(), platform,
                     llb.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(llb.getSourceDateEpoch())) : Optional.empty());
-            return engine.solve(def, config, br, session.credentialSource(), trace);
+            return dev.kiln.daemon.telemetry.KilndTracing.tracedSolve(req.getRef(), trace,
+                    progress -> engine.solve(def, config, br, session.credentialSource(), progress), result -> result.manifest().digest());
         } finally {
             if (copy != null) {
                 copy.lock().readLock().unlock();

@@ -5,8 +5,6 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
@@ -16,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The OpenTelemetry side of kilnd: an SDK tracer provider whose spans go, in batches, to an
- * OTLP/HTTP (protobuf) receiver. Created once from a {@link TracingConfig} (which starts the
+ * OTLP receiver over the configured protocol (see {@link OtlpSpanExporters}). Created once from a {@link TracingConfig} (which starts the
  * SDK's export thread), asked for one {@link BuildSpans} per build, and {@link #close closed}
  * when the daemon stops, which exports what is still queued. Thread-safe.
  */
@@ -24,6 +22,7 @@ public final class BuildTracer implements AutoCloseable {
     static final String SCOPE = "dev.kiln.daemon";
     static final AttributeKey<String> BUILD_ID = AttributeKey.stringKey("kiln.build.id");
     static final AttributeKey<String> BUILD_TARGET = AttributeKey.stringKey("kiln.build.target");
+    static final AttributeKey<String> BUILD_FRONTEND = AttributeKey.stringKey("kiln.build.frontend");
     static final AttributeKey<String> RESULT_DIGEST = AttributeKey.stringKey("kiln.build.result.digest");
     static final AttributeKey<String> VERTEX = AttributeKey.stringKey("kiln.vertex.digest");
     static final AttributeKey<Boolean> CACHED = AttributeKey.booleanKey("cached");
@@ -38,30 +37,33 @@ public final class BuildTracer implements AutoCloseable {
 
     /** Starts the SDK and its exporter for this configuration. */
     public static BuildTracer create(TracingConfig config) {
-        OtlpHttpSpanExporterBuilder exporter = OtlpHttpSpanExporter.builder()
-                .setEndpoint(config.tracesEndpoint().toString())
-                .setTimeout(config.timeout());
-        config.headers().forEach(exporter::addHeader);
         AttributesBuilder resource = Attributes.builder();
         config.resourceAttributes().forEach(resource::put);
         resource.put(AttributeKey.stringKey("service.name"), config.serviceName());
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(resource.build())))
-                .addSpanProcessor(BatchSpanProcessor.builder(exporter.build()).build())
+                .addSpanProcessor(BatchSpanProcessor.builder(OtlpSpanExporters.create(config)).build())
                 .build();
         return new BuildTracer(provider);
     }
 
+    /** A Dockerfile build's root span; see {@link #startBuild(String, String, String)}. */
+    public BuildSpans startBuild(String buildId, String target) {
+        return startBuild(buildId, KilndTracing.DOCKERFILE, target);
+    }
+
     /**
-     * Opens the root span of one build; its vertices become child spans as progress events
-     * arrive at the returned sink.
+     * Opens the root span of one build (named {@code kilnd build}); its vertices become child
+     * spans as progress events arrive at the returned sink.
      *
      * @param buildId the build's ref, as the client and the build history know it
+     * @param frontend what the client sent: {@code dockerfile} or {@code llb} (a raw LLB solve)
      * @param target the Dockerfile stage built, or empty for the last one (or an LLB solve)
      */
-    public BuildSpans startBuild(String buildId, String target) {
+    public BuildSpans startBuild(String buildId, String frontend, String target) {
         Span root = tracer.spanBuilder("kilnd build").setNoParent().setStartTimestamp(Instant.now())
-                .setAttribute(BUILD_ID, buildId).setAttribute(BUILD_TARGET, target == null ? "" : target).startSpan();
+                .setAttribute(BUILD_ID, buildId).setAttribute(BUILD_FRONTEND, frontend)
+                .setAttribute(BUILD_TARGET, target == null ? "" : target).startSpan();
         return new BuildSpans(tracer, root);
     }
 

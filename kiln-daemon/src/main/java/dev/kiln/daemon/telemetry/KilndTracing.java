@@ -10,10 +10,25 @@ import java.util.function.Function;
  * {@link TracingConfig}); if it asks for traces, one {@link BuildTracer} is created and closed
  * by a shutdown hook, which exports the spans still queued. If no variable asks for traces
  * (or they are invalid, which is reported once on stderr), {@link #traced} just runs the
- * build: no OpenTelemetry object is created and no thread started.
+ * build: no OpenTelemetry object is created and no thread started. Dockerfile builds and raw
+ * LLB solves are traced alike; the root span's {@code kiln.build.frontend} tells them apart.
  */
 public final class KilndTracing {
+    /** The {@code kiln.build.frontend} of a Dockerfile build. */
+    public static final String DOCKERFILE = "dockerfile";
+    /** The {@code kiln.build.frontend} of a raw LLB solve. */
+    public static final String LLB = "llb";
+
     private KilndTracing() {}
+
+    /**
+     * Reads the OTEL_* environment now (reporting an invalid setting on stderr) and starts the
+     * exporter if it asks for traces; true when builds will be traced. Optional: the first build
+     * does the same. A daemon calls it at start so that a bad setting shows at once.
+     */
+    public static boolean start() {
+        return Holder.TRACER.isPresent();
+    }
 
     /** A build to run with the sink its progress must go to. */
     @FunctionalInterface
@@ -51,7 +66,17 @@ public final class KilndTracing {
         if (tracer.isEmpty()) {
             return build.run(downstream);
         }
-        return traced(tracer.get().startBuild(buildId, target), downstream, build, digestOf);
+        return traced(tracer.get().startBuild(buildId, DOCKERFILE, target), downstream, build, digestOf);
+    }
+
+    /** As {@link #traced(String, String, ProgressSink, TracedBuild, Function)} for a raw LLB solve. */
+    public static <R> R tracedSolve(String buildId, ProgressSink downstream, TracedBuild<R> build,
+            Function<R, String> digestOf) throws IOException, InterruptedException {
+        Optional<BuildTracer> tracer = Holder.TRACER;
+        if (tracer.isEmpty()) {
+            return build.run(downstream);
+        }
+        return traced(tracer.get().startBuild(buildId, LLB, ""), downstream, build, digestOf);
     }
 
     /** Runs the build feeding {@code spans} as well as {@code downstream}; package-visible for tests. */

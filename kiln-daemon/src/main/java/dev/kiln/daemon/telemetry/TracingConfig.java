@@ -13,19 +13,56 @@ import java.util.Optional;
  * variables: {@code OTEL_SDK_DISABLED}, {@code OTEL_TRACES_EXPORTER}, {@code OTEL_SERVICE_NAME}
  * (default {@code kilnd}), {@code OTEL_RESOURCE_ATTRIBUTES}, and the OTLP exporter's
  * {@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _TIMEOUT} and
- * {@code _PROTOCOL}. Tracing is on when {@code OTEL_TRACES_EXPORTER=otlp} or an OTLP endpoint
- * is set, and off when {@code OTEL_TRACES_EXPORTER=none} or {@code OTEL_SDK_DISABLED=true}.
- * Only the {@code http/protobuf} protocol is supported. An immutable value, read once at start.
+ * {@code _PROTOCOL} and {@code _COMPRESSION}. Tracing is on when {@code OTEL_TRACES_EXPORTER=otlp}
+ * or an OTLP endpoint is set, and off when {@code OTEL_TRACES_EXPORTER=none} or
+ * {@code OTEL_SDK_DISABLED=true}. The protocol is {@code http/protobuf} (the default),
+ * {@code http/json} or {@code grpc}; as the specification says, a general endpoint gets
+ * {@code /v1/traces} appended for the HTTP protocols and is used as it is for gRPC, a
+ * traces-specific endpoint is always used as it is, and without any endpoint the default is
+ * {@code http://localhost:4318/v1/traces} (HTTP) or {@code http://localhost:4317} (gRPC). An
+ * immutable value, read once at start.
  *
- * @param tracesEndpoint the full URL spans are POSTed to (e.g. {@code http://host:4318/v1/traces})
- * @param headers extra HTTP headers sent with every export
+ * @param protocol how spans travel
+ * @param tracesEndpoint where spans go: the URL they are POSTed to (HTTP, e.g. {@code
+ *     http://host:4318/v1/traces}) or the collector's address (gRPC, e.g. {@code http://host:4317})
+ * @param headers extra HTTP headers (gRPC metadata) sent with every export
+ * @param compression {@code gzip} or {@code none}
  * @param timeout how long one export may take
  * @param serviceName the {@code service.name} resource attribute
  * @param resourceAttributes further resource attributes
  */
-public record TracingConfig(URI tracesEndpoint, Map<String, String> headers, Duration timeout, String serviceName,
-        Map<String, String> resourceAttributes) {
-    private static final String DEFAULT_ENDPOINT = "http://localhost:4318";
+public record TracingConfig(Protocol protocol, URI tracesEndpoint, Map<String, String> headers, String compression,
+        Duration timeout, String serviceName, Map<String, String> resourceAttributes) {
+
+    /** The OTLP transports of the specification, by the names {@code OTEL_EXPORTER_OTLP_PROTOCOL} uses. */
+    public enum Protocol {
+        GRPC("grpc", "http://localhost:4317"),
+        HTTP_PROTOBUF("http/protobuf", "http://localhost:4318"),
+        HTTP_JSON("http/json", "http://localhost:4318");
+
+        private final String label;
+        private final String defaultEndpoint;
+
+        Protocol(String label, String defaultEndpoint) {
+            this.label = label;
+            this.defaultEndpoint = defaultEndpoint;
+        }
+
+        /** The protocol's name in the environment ({@code http/protobuf}). */
+        public String label() {
+            return label;
+        }
+
+        static Protocol parse(String label) {
+            for (Protocol p : values()) {
+                if (p.label.equals(label)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("OTLP protocol " + label
+                    + " is not supported by kilnd (use grpc, http/protobuf or http/json)");
+        }
+    }
 
     public TracingConfig {
         headers = Map.copyOf(headers);
@@ -54,19 +91,28 @@ public record TracingConfig(URI tracesEndpoint, Map<String, String> headers, Dur
         } else if (base == null && traces == null) {
             return Optional.empty();
         }
-        String protocol = signal(env, "PROTOCOL");
-        if (protocol != null && !protocol.equals("http/protobuf")) {
-            throw new IllegalArgumentException("OTLP protocol " + protocol + " is not supported by kilnd (use http/protobuf)");
-        }
+        String label = signal(env, "PROTOCOL");
+        Protocol protocol = label == null ? Protocol.HTTP_PROTOBUF : Protocol.parse(label);
         URI endpoint;
-        if (traces != null) {
-            endpoint = URI.create(traces);
-        } else {
-            String b = base == null ? DEFAULT_ENDPOINT : base;
-            endpoint = URI.create(b.endsWith("/") ? b + "v1/traces" : b + "/v1/traces");
+        try {
+            if (traces != null) {
+                endpoint = URI.create(traces);
+            } else {
+                String b = base == null ? protocol.defaultEndpoint : base;
+                endpoint = URI.create(protocol == Protocol.GRPC ? b : b.endsWith("/") ? b + "v1/traces" : b + "/v1/traces");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("OTLP endpoint is not a URL: " + e.getMessage());
         }
-        if (endpoint.getScheme() == null || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))) {
-            throw new IllegalArgumentException("OTLP endpoint " + endpoint + " must be an http or https URL");
+        if (endpoint.getScheme() == null || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))
+                || endpoint.getHost() == null) {
+            throw new IllegalArgumentException("OTLP endpoint " + endpoint + " must be an http or https URL with a host");
+        }
+        String compression = signal(env, "COMPRESSION");
+        if (compression == null) {
+            compression = "none";
+        } else if (!compression.equals("gzip") && !compression.equals("none")) {
+            throw new IllegalArgumentException("OTLP compression " + compression + " is not supported (use gzip or none)");
         }
         String timeout = signal(env, "TIMEOUT");
         Duration t;
@@ -78,7 +124,11 @@ public record TracingConfig(URI tracesEndpoint, Map<String, String> headers, Dur
         String service = value(env, "OTEL_SERVICE_NAME");
         Map<String, String> headers = pairs(signal(env, "HEADERS"), "OTLP headers");
         Map<String, String> resource = pairs(value(env, "OTEL_RESOURCE_ATTRIBUTES"), "OTEL_RESOURCE_ATTRIBUTES");
-        return Optional.of(new TracingConfig(endpoint, headers, t, service == null ? "kilnd" : service, resource));
+        // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES, which wins over the default
+        if (service == null) {
+            service = resource.getOrDefault("service.name", "kilnd");
+        }
+        return Optional.of(new TracingConfig(protocol, endpoint, headers, compression, t, service, resource));
     }
 
     /** The traces-specific variable if set, else the general OTLP one. */

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.common.progress.ProgressEvent;
-import dev.kiln.daemon.telemetry.OtlpReceiver.ReceivedSpan;
+import dev.kiln.testkit.otlp.OtlpTraceReceiver;
+import dev.kiln.testkit.otlp.OtlpTraceReceiver.ReceivedSpan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,7 +28,7 @@ class BuildSpansTest {
 
     @Test
     void aBuildBecomesOneTraceWithASpanPerVertex() throws Exception {
-        try (OtlpReceiver receiver = new OtlpReceiver()) {
+        try (OtlpTraceReceiver receiver = OtlpTraceReceiver.http()) {
             TracingConfig config = TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
                     "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test")).orElseThrow();
             List<ProgressEvent> downstream = new ArrayList<>();
@@ -104,7 +105,7 @@ class BuildSpansTest {
 
     @Test
     void eventsAfterTheBuildEndedAddNoSpans() throws Exception {
-        try (OtlpReceiver receiver = new OtlpReceiver()) {
+        try (OtlpTraceReceiver receiver = OtlpTraceReceiver.http()) {
             TracingConfig config = TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
                     receiver.endpoint() + "/v1/traces", "OTEL_SERVICE_NAME", "kilnd-ci")).orElseThrow();
             try (BuildTracer tracer = BuildTracer.create(config)) {

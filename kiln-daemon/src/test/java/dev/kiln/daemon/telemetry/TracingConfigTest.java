@@ -48,6 +48,38 @@ class TracingConfigTest {
     }
 
     @Test
+    void endpointDefaultsFollowTheProtocol() {
+        TracingConfig grpc = TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "otlp",
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")).orElseThrow();
+        assertThat(grpc.protocol()).isEqualTo(TracingConfig.Protocol.GRPC);
+        assertThat(grpc.tracesEndpoint()).isEqualTo(URI.create("http://localhost:4317"));
+        TracingConfig grpcBase = TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317",
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc")).orElseThrow();
+        assertThat(grpcBase.protocol()).isEqualTo(TracingConfig.Protocol.GRPC);
+        assertThat(grpcBase.tracesEndpoint()).isEqualTo(URI.create("http://collector:4317"));
+        TracingConfig json = TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")).orElseThrow();
+        assertThat(json.protocol()).isEqualTo(TracingConfig.Protocol.HTTP_JSON);
+        assertThat(json.tracesEndpoint()).isEqualTo(URI.create("http://collector:4318/v1/traces"));
+        assertThat(json.compression()).isEqualTo("gzip");
+        TracingConfig asIs = TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:9999/t",
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")).orElseThrow();
+        assertThat(asIs.tracesEndpoint()).isEqualTo(URI.create("http://c:9999/t"));
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "otlp")).orElseThrow().protocol())
+                .isEqualTo(TracingConfig.Protocol.HTTP_PROTOBUF);
+    }
+
+    @Test
+    void serviceNameComesFromTheVariableThenTheResourceAttributes() {
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "otlp",
+                "OTEL_RESOURCE_ATTRIBUTES", "service.name=from-resource")).orElseThrow().serviceName())
+                .isEqualTo("from-resource");
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "otlp", "OTEL_SERVICE_NAME", "from-var",
+                "OTEL_RESOURCE_ATTRIBUTES", "service.name=from-resource")).orElseThrow().serviceName())
+                .isEqualTo("from-var");
+    }
+
+    @Test
     void noneOrDisabledTurnsTracingOff() {
         assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "none",
                 "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"))).isEmpty();
@@ -60,7 +92,12 @@ class TracingConfigTest {
         assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "zipkin")))
                 .hasMessageContaining("zipkin");
         assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317",
-                "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"))).hasMessageContaining("grpc");
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/thrift"))).hasMessageContaining("http/thrift")
+                .hasMessageContaining("grpc, http/protobuf or http/json");
+        assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
+                "OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"))).hasMessageContaining("zstd");
+        assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "unix:///x")))
+                .hasMessageContaining("http or https");
         assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
                 "OTEL_EXPORTER_OTLP_HEADERS", "novalue"))).hasMessageContaining("novalue");
         assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
