@@ -24,8 +24,9 @@ import java.util.stream.Stream;
 /**
  * The lifecycle rules and on-disk layout shared by the directory-backed snapshotters: each snapshot
  * is {@code root/snapshots/<id>/fs}, metadata is a {@link SnapshotTable} in {@code root/metadata},
- * and an exclusive file lock on {@code root/lock} keeps a second instance (in this or another
- * process) off the same root until {@link #close()}.
+ * an exclusive file lock on {@code root/lock} keeps a second instance (in this or another
+ * process) off the same root until {@link #close()}, and {@code root/kind} keeps a snapshotter of
+ * the other kind off it for good ({@link SnapshotterKind}).
  *
  * <p>Ordering keeps the directory consistent across crashes: a snapshot's directory is created
  * before its metadata row and deleted after it, so a crash leaves at worst an orphan directory,
@@ -41,7 +42,7 @@ abstract class DirectorySnapshotter implements Snapshotter {
     private final FileLock lock;
     private boolean closed;
 
-    protected DirectorySnapshotter(Path root) {
+    protected DirectorySnapshotter(Path root, SnapshotterKind kind) {
         this.root = root.toAbsolutePath().normalize();
         this.snapshotsDir = this.root.resolve("snapshots");
         try {
@@ -60,6 +61,17 @@ abstract class DirectorySnapshotter implements Snapshotter {
             lock = acquired;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open snapshot root " + this.root, e);
+        }
+        try {
+            kind.claim(this.root);
+        } catch (RuntimeException e) {
+            try {
+                lock.release();
+                lockChannel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
         table = SnapshotTable.load(this.root.resolve("metadata"));
     }
@@ -204,6 +216,21 @@ abstract class DirectorySnapshotter implements Snapshotter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot release lock on " + root, e);
         }
+    }
+
+    /** The record of committed snapshot {@code name}, or a {@link SnapshotException} if it is missing or not committed. */
+    protected final synchronized SnapshotRecord committed(String name) {
+        checkOpen();
+        SnapshotRecord record = require(name);
+        if (record.kind() != Info.Kind.COMMITTED) {
+            throw new SnapshotException("snapshot " + name + " is " + record.kind() + ", not committed");
+        }
+        return record;
+    }
+
+    /** The committed parent of {@code record}, if it has one. */
+    protected final synchronized Optional<SnapshotRecord> parentOf(SnapshotRecord record) {
+        return chainOf(record).stream().findFirst();
     }
 
     /** The directory of a snapshot: {@code root/snapshots/<id>}. */

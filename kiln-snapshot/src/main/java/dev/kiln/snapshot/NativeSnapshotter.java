@@ -1,48 +1,61 @@
 package dev.kiln.snapshot;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * A copying {@link Snapshotter} for hosts without overlayfs, like containerd's {@code native}
  * snapshotter: {@link #prepare} copies the whole parent tree into the new snapshot's {@code fs}
  * (owners, modes, times, symlinks, device nodes and {@code user.*} xattrs kept; hard links are
- * copied as separate files), and every active snapshot is mounted as a plain bind mount of its own
- * {@code fs}. A {@link #view} does not copy: it is a read-only bind mount of the parent's tree.
- * Same layout, metadata and crash rules as {@link OverlaySnapshotter} (see
- * {@link DirectorySnapshotter}), without the {@code l/} links.
+ * copied as separate files, as an overlay copy-up separates them) and records the identity of
+ * every copied entry ({@link TreeOrigin}, in {@code snapshots/<id>/origin}); every active snapshot
+ * is mounted as a plain bind mount of its own {@code fs}. A {@link #view} does not copy: it is a
+ * read-only bind mount of the parent's tree. Same layout, metadata and crash rules as
+ * {@link OverlaySnapshotter} (see {@link DirectorySnapshotter}), without the {@code l/} links.
  *
- * <p><b>{@link #diffDir} is not a diff here</b>: it holds the snapshot's complete tree. A layer is
- * made from {@link #diff(String, Path)}, which compares the snapshot with its parent and writes the
- * changes into an empty directory in overlay form — new and changed entries with their parent
- * directories, a 0/0 character device for each deleted path (CAP_MKNOD needed) — so the same
- * upper-dir-to-tar code serves both snapshotters. Deletions are always spelled as individual
- * whiteouts; this snapshotter never produces opaque directories.
+ * <p>{@link #diffDir} holds the snapshot's complete tree ({@link Layout#WHOLE_TREE}): a base layer is
+ * imported by applying it onto that copy, whiteouts deleting. {@link #layerDir} compares a committed
+ * snapshot with its parent ({@link TreeDiff}) and writes the change in overlay form — new and
+ * changed entries with their parent directories, a 0/0 character device for each deleted path,
+ * an opaque marker on each directory that was deleted and made again — into
+ * {@code snapshots/<id>/layer} (built under a temporary name, then renamed), once: committed
+ * snapshots never change, so every later call returns the kept directory. The same layer tar and
+ * merge code then serves both snapshotters, and a step gives the same layer on either. A snapshot
+ * without a parent is its own layer.
  *
- * <p>Importing a base layer works as with overlay ({@code prepare}, fill {@code diffDir}, {@code
- * commit}) as long as the layer is applied onto the copy, i.e. its whiteouts are interpreted by the
- * caller rather than stored. Thread-safe; one instance per root.
+ * <p>Thread-safe; one instance per root.
  */
 public final class NativeSnapshotter extends DirectorySnapshotter {
 
+    private static final String LAYER = "layer";
+    private static final String ORIGIN = "origin";
+
+    private final Map<String, Object> layerLocks = new ConcurrentHashMap<>();
+
     /** Opens (creating if needed) the snapshot state under {@code root} and removes crash leftovers. */
     public NativeSnapshotter(Path root) {
-        super(root);
+        super(root, SnapshotterKind.NATIVE);
         removeOrphans();
+    }
+
+    @Override
+    public Layout layout() {
+        return Layout.WHOLE_TREE;
     }
 
     @Override
     protected void populate(SnapshotRecord record, Path dir, List<SnapshotRecord> parents) throws IOException {
         if (record.kind() == Info.Kind.ACTIVE && !parents.isEmpty()) {
             TreeCopy.copyContents(dirOf(parents.getFirst()).resolve("fs"), dir.resolve("fs"));
+            TreeOrigin.record(dir.resolve("fs"), dir.resolve(ORIGIN));
         }
     }
 
@@ -55,25 +68,55 @@ public final class NativeSnapshotter extends DirectorySnapshotter {
         return List.of(new Mount("bind", dirOf(record).resolve("fs").toString(), List.of("rw", "rbind")));
     }
 
-    /**
-     * Writes into {@code target} (an empty or missing directory) what snapshot {@code key} changed
-     * relative to its parent, as an overlay upper dir would hold it; returns {@code target}. A snapshot
-     * without a parent yields a copy of its whole tree.
-     */
-    public Path diff(String key, Path target) {
-        Path tree = diffDir(key);
-        Path parentTree = stat(key).orElseThrow().parent().map(this::diffDir).orElse(null);
-        try {
-            Files.createDirectories(target);
-            if (parentTree == null) {
-                TreeCopy.copyContents(tree, target);
-            } else {
-                TreeDiff.write(parentTree, tree, target);
+    @Override
+    public Path layerDir(String name) {
+        SnapshotRecord record = committed(name);
+        var parent = parentOf(record);
+        Path dir = dirOf(record);
+        if (parent.isEmpty()) {
+            return dir.resolve("fs");
+        }
+        Path layer = dir.resolve(LAYER);
+        synchronized (layerLocks.computeIfAbsent(name, k -> new Object())) {
+            if (Files.isDirectory(layer)) {
+                return layer;
             }
-            return target;
-        } catch (IOException e) {
-            throw new SnapshotException("cannot compute the diff of snapshot " + key + ": " + e, e);
+            Path tmp = dir.resolve(LAYER + ".tmp-" + UUID.randomUUID());
+            try {
+                removeUnfinishedLayers(dir);
+                Files.createDirectory(tmp);
+                TreeDiff.write(dirOf(parent.get()).resolve("fs"), dir.resolve("fs"), tmp,
+                        TreeOrigin.load(dir.resolve(ORIGIN)), OverlayMarkers.opaqueXattr());
+                Files.move(tmp, layer, StandardCopyOption.ATOMIC_MOVE);
+                return layer;
+            } catch (IOException | RuntimeException e) {
+                deleteTree(tmp);
+                throw new SnapshotException("cannot compute the layer of snapshot " + name + ": " + e, e);
+            }
         }
     }
 
+    /** The snapshot's tree, plus its kept layer when one was computed. */
+    @Override
+    public Usage usage(String key) {
+        Usage tree = super.usage(key);
+        Path layer = super.diffDir(key).resolveSibling(LAYER);
+        if (!Files.isDirectory(layer)) {
+            return tree;
+        }
+        Usage extra = DiskUsage.of(layer);
+        return new Usage(tree.size() + extra.size(), tree.inodes() + extra.inodes());
+    }
+
+    private static void removeUnfinishedLayers(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                if (p.getFileName().toString().startsWith(LAYER + ".tmp-")) {
+                    deleteTree(p);
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
 }

@@ -46,7 +46,8 @@ import java.util.stream.Stream;
  * directories carry {@code user.overlay.opaque=y} ({@link OverlayMarkers#opaqueXattr()}).
  *
  * <p>A base-image layer can be imported without mounting: {@code prepare}, write into
- * {@link #diffDir} directly (whiteouts as 0/0 character devices), {@code commit}.
+ * {@link #diffDir} directly (whiteouts as 0/0 character devices), {@code commit}
+ * ({@link Layout#CHANGES}); a committed snapshot's {@link #layerDir} is its {@code fs} itself.
  *
  * <p>The root path must not contain {@code ,} {@code :} or {@code \}, which the overlay option
  * syntax would need escaped. Thread-safe; one instance per root (see {@link DirectorySnapshotter}).
@@ -69,7 +70,7 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
 
     /** Opens (creating if needed) the snapshot state under {@code root} and removes crash leftovers. */
     public OverlaySnapshotter(Path root) {
-        super(checkRoot(root));
+        super(checkRoot(root), SnapshotterKind.OVERLAY);
         linksDir = this.root.resolve("l");
         try {
             Files.createDirectories(linksDir);
@@ -78,6 +79,18 @@ public final class OverlaySnapshotter extends DirectorySnapshotter {
         }
         removeOrphans();
         removeDanglingLinks();
+    }
+
+    /** Only the changes: {@link #diffDir} is the overlay upper dir. */
+    @Override
+    public Layout layout() {
+        return Layout.CHANGES;
+    }
+
+    /** The committed snapshot's own dir, which is already in overlay form. */
+    @Override
+    public Path layerDir(String name) {
+        return dirOf(committed(name)).resolve("fs");
     }
 
     private static Path checkRoot(Path root) {

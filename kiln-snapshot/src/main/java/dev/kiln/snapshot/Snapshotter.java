@@ -13,9 +13,13 @@ import java.util.Optional;
  * of later snapshots; {@link #view Views} are read-only active snapshots for looking at a committed
  * tree. Keys of active snapshots and names of committed ones share one namespace.
  *
- * <p>{@link #diffDir} exposes a snapshot's own changes so that a layer tar can be made from it or a
- * base-image layer unpacked into it: {@code prepare(key, parent)}, write into {@code diffDir(key)},
- * {@code commit(name, key)} imports a layer without mounting anything.
+ * <p>Two views of a snapshot's files serve layers. {@link #layerDir} is a committed snapshot's change
+ * against its parent in overlay upper-dir form, whatever the implementation: a layer tar is made
+ * from it and a merge replays it. {@link #diffDir} is where an active snapshot's files live on disk;
+ * its {@link #layout()} says whether that is only the changes (overlay) or the whole tree (a
+ * copying snapshotter), and so how a base-image layer is unpacked into it without mounting
+ * anything: {@code prepare(key, parent)}, apply the layer to {@code diffDir(key)} as the layout
+ * asks, {@code commit(name, key)}.
  *
  * <p>Implementations are thread-safe. Closing releases the snapshotter's hold on its state directory;
  * snapshots themselves persist and are seen by the next instance over the same directory. Mounts
@@ -49,14 +53,43 @@ public interface Snapshotter extends AutoCloseable {
     Usage usage(String key);
 
     /**
-     * The directory holding this snapshot's own changes. For an overlay snapshotter this is the
-     * overlay upper directory: deletions are 0/0 character devices, opaque directories carry
-     * {@code trusted.overlay.opaque=y}. Implementations document where this differs.
+     * The directory holding this snapshot's files, as {@link #layout()} describes them: for
+     * {@link Layout#CHANGES} the overlay upper directory (deletions are 0/0 character devices,
+     * opaque directories carry the overlay opaque xattr), for {@link Layout#WHOLE_TREE} the
+     * snapshot's complete tree. Write into it only while the snapshot is active and not mounted.
      */
     Path diffDir(String key);
 
+    /** What {@link #diffDir} of an active snapshot holds, and so how a layer is applied into it. */
+    Layout layout();
+
+    /**
+     * The change committed snapshot {@code name} makes to its parent, as an overlay upper dir holds
+     * it: new and changed entries with their parent directories, a 0/0 character device for each
+     * deleted path, the overlay opaque xattr ({@code trusted.overlay.opaque} or, in a user namespace,
+     * {@code user.overlay.opaque}) on each directory that replaces its parent's. A snapshot without a
+     * parent yields its whole tree. The directory is owned by the snapshotter, must not be written,
+     * and stays valid until the snapshot is removed; it may be computed on the first call (and kept),
+     * so the first call can take as long as reading the snapshot.
+     */
+    Path layerDir(String name);
+
     /** All snapshots, in no particular order. */
     List<Info> list();
+
+    /** How an implementation stores an active snapshot's files in {@link #diffDir}. */
+    enum Layout {
+        /**
+         * Only the snapshot's own changes, in overlay upper-dir form: a layer is applied as an
+         * overlay diff (whiteouts become 0/0 character devices, opaque directories get the xattr).
+         */
+        CHANGES,
+        /**
+         * The whole tree, which starts as a copy of the parent's: a layer is applied as onto a root
+         * file system (whiteouts delete, an opaque directory loses what it held before).
+         */
+        WHOLE_TREE
+    }
 
     /** Releases the state directory; does not unmount or remove anything. */
     @Override

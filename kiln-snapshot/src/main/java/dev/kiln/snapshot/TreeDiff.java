@@ -12,31 +12,54 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Compares two directory trees and writes the changes from {@code lower} to {@code upper} in overlay
- * upper-dir form (used by {@link NativeSnapshotter#diff}): an entry is copied when it is new or when
- * its type, mode, owner, size or modification time (for a symlink: its target) differs; a directory is written
- * when it changed or holds a change below it; a path present only in {@code lower} becomes a
- * whiteout (0/0 character device). A directory replaced by a non-directory, or the reverse, is
- * written whole. Symlinks are never followed.
+ * Compares a copied tree ({@code upper}) with the tree it was copied from ({@code lower}) and writes
+ * the changes in overlay upper-dir form, as overlayfs (with {@code redirect_dir} and
+ * {@code metacopy} off) would have written them had the step run on an overlay (used by
+ * {@link NativeSnapshotter#layerDir}):
+ * <ul>
+ *   <li>a path present only in {@code lower} becomes a whiteout (0/0 character device);</li>
+ *   <li>a path present only in {@code upper} is copied whole;</li>
+ *   <li>a non-directory present in both is copied when it is no longer the entry that was copied
+ *   or was changed since ({@link TreeOrigin}: inode, birth and change time); without a recorded
+ *   origin, when its type, mode, owner, size, modification time or link target differs;</li>
+ *   <li>a directory that replaced a lower non-directory or a lower directory (deleted and made
+ *   again: another inode or birth time) is copied whole and marked opaque;</li>
+ *   <li>any other directory present in both is written when something below it was written or
+ *   its mode, owner or modification time differs.</li>
+ * </ul>
+ * Names of one multiply linked file that are written are written as hard links of each other, as in
+ * an overlay upper dir. Symlinks are never followed. One instance per comparison.
  */
 final class TreeDiff {
 
-    private static final String ATTRS = "unix:mode,uid,gid,size,lastModifiedTime";
+    private static final String ATTRS = "unix:mode,uid,gid,size,lastModifiedTime,nlink,ino";
     private static final int S_IFMT = 0170000;
     private static final int S_IFDIR = 0040000;
     private static final int S_IFLNK = 0120000;
 
-    private TreeDiff() {}
+    private final TreeOrigin origin;
+    private final String opaqueXattr;
+    /** Where each multiply linked file of {@code upper} was first written, so later names become links. */
+    private final Map<Object, Path> linked = new java.util.HashMap<>();
 
-    /** Writes the changes from {@code lower} to {@code upper} into {@code out}, which must exist. */
-    static void write(Path lower, Path upper, Path out) throws IOException {
-        diffDirectory(lower, upper, out);
+    private TreeDiff(TreeOrigin origin, String opaqueXattr) {
+        this.origin = origin;
+        this.opaqueXattr = opaqueXattr;
+    }
+
+    /**
+     * Writes the changes from {@code lower} to {@code upper} into {@code out}, which must exist;
+     * {@code origin} identifies the entries of {@code upper} as they were right after the copy,
+     * {@code opaqueXattr} names the marker of opaque directories.
+     */
+    static void write(Path lower, Path upper, Path out, TreeOrigin origin, String opaqueXattr) throws IOException {
+        new TreeDiff(origin, opaqueXattr).diffDirectory(lower, upper, out, "");
         copyOwnerAndMode(upper, out);
         Files.setLastModifiedTime(out, Files.getLastModifiedTime(upper, LinkOption.NOFOLLOW_LINKS));
     }
 
     /** Returns whether anything was written under {@code out} for this directory pair. */
-    private static boolean diffDirectory(Path lower, Path upper, Path out) throws IOException {
+    private boolean diffDirectory(Path lower, Path upper, Path out, String rel) throws IOException {
         Set<String> names = new TreeSet<>(list(lower));
         names.addAll(list(upper));
         boolean wrote = false;
@@ -44,6 +67,7 @@ final class TreeDiff {
             Path l = lower.resolve(name);
             Path u = upper.resolve(name);
             Path o = out.resolve(name);
+            String childRel = rel.isEmpty() ? name : rel + "/" + name;
             boolean inLower = Files.exists(l, LinkOption.NOFOLLOW_LINKS);
             boolean inUpper = Files.exists(u, LinkOption.NOFOLLOW_LINKS);
             if (!inUpper) {
@@ -54,38 +78,69 @@ final class TreeDiff {
             Map<String, Object> ua = Files.readAttributes(u, ATTRS, LinkOption.NOFOLLOW_LINKS);
             boolean upperIsDir = type(ua) == S_IFDIR;
             if (!inLower) {
-                copyWhole(u, o, upperIsDir);
+                if (upperIsDir) {
+                    copyWhole(u, o, true);
+                } else {
+                    copyFile(u, o, ua);
+                }
                 wrote = true;
                 continue;
             }
             Map<String, Object> la = Files.readAttributes(l, ATTRS, LinkOption.NOFOLLOW_LINKS);
-            if (upperIsDir && type(la) == S_IFDIR) {
+            boolean lowerIsDir = type(la) == S_IFDIR;
+            TreeOrigin.Identity copied = origin.get(childRel);
+            if (upperIsDir) {
+                boolean replaced = !lowerIsDir
+                        || (copied != null && !copied.sameObject(TreeOrigin.Identity.of(u)));
+                if (replaced) {
+                    copyWhole(u, o, true);
+                    OverlayMarkers.set(o, opaqueXattr, new byte[] {'y'});
+                    wrote = true;
+                    continue;
+                }
                 Files.createDirectory(o);
-                boolean below = diffDirectory(l, u, o);
-                boolean changed = !sameMetadata(la, ua);
-                if (below || changed) {
+                boolean below = diffDirectory(l, u, o, childRel);
+                if (below || !sameDirectoryMetadata(la, ua)) {
                     copyOwnerAndMode(u, o);
                     Files.setLastModifiedTime(o, Files.getLastModifiedTime(u, LinkOption.NOFOLLOW_LINKS));
                     wrote = true;
                 } else {
                     Files.delete(o);
                 }
-            } else if (!sameMetadata(la, ua) || !sameLinkTarget(l, u, ua)) {
-                copyWhole(u, o, upperIsDir);
+                continue;
+            }
+            boolean changed;
+            if (lowerIsDir) {
+                changed = true;
+            } else if (copied != null) {
+                changed = !copied.unchanged(TreeOrigin.Identity.of(u));
+            } else {
+                changed = !sameMetadata(la, ua) || !sameLinkTarget(l, u, ua);
+            }
+            if (changed) {
+                copyFile(u, o, ua);
                 wrote = true;
             }
         }
         return wrote;
     }
 
-    /** Same type, mode, owner and — except for directories and symlinks — size and mtime. */
-    private static boolean sameMetadata(Map<String, Object> a, Map<String, Object> b) {
-        boolean dir = (type(a) == S_IFDIR && type(b) == S_IFDIR) || (type(a) == S_IFLNK && type(b) == S_IFLNK);
+    /** Same mode, owner and modification time: overlayfs would leave such a directory out (once pruned). */
+    private static boolean sameDirectoryMetadata(Map<String, Object> a, Map<String, Object> b) {
         return Objects.equals(a.get("mode"), b.get("mode"))
                 && Objects.equals(a.get("uid"), b.get("uid"))
                 && Objects.equals(a.get("gid"), b.get("gid"))
-                && (dir || Objects.equals(a.get("size"), b.get("size")))
-                && (dir || Objects.equals(a.get("lastModifiedTime"), b.get("lastModifiedTime")));
+                && Objects.equals(a.get("lastModifiedTime"), b.get("lastModifiedTime"));
+    }
+
+    /** Same type, mode, owner and — except for symlinks — size and mtime. */
+    private static boolean sameMetadata(Map<String, Object> a, Map<String, Object> b) {
+        boolean link = type(a) == S_IFLNK && type(b) == S_IFLNK;
+        return Objects.equals(a.get("mode"), b.get("mode"))
+                && Objects.equals(a.get("uid"), b.get("uid"))
+                && Objects.equals(a.get("gid"), b.get("gid"))
+                && (link || Objects.equals(a.get("size"), b.get("size")))
+                && (link || Objects.equals(a.get("lastModifiedTime"), b.get("lastModifiedTime")));
     }
 
     private static boolean sameLinkTarget(Path l, Path u, Map<String, Object> ua) throws IOException {
@@ -94,6 +149,18 @@ final class TreeDiff {
 
     private static int type(Map<String, Object> attrs) {
         return (Integer) attrs.get("mode") & S_IFMT;
+    }
+
+    /** Copies a non-directory, as a hard link to an earlier copy when it is one name of a multiply linked file. */
+    private void copyFile(Path from, Path to, Map<String, Object> attrs) throws IOException {
+        if (type(attrs) != S_IFLNK && (Integer) attrs.get("nlink") > 1) {
+            Path first = linked.putIfAbsent(attrs.get("ino"), to);
+            if (first != null) {
+                Files.createLink(to, first);
+                return;
+            }
+        }
+        copyWhole(from, to, false);
     }
 
     private static void copyWhole(Path from, Path to, boolean directory) throws IOException {

@@ -57,7 +57,7 @@ class NativeSnapshotterIT {
             }
             s.commit("child-c", "child");
 
-            Path diff = s.diff("child-c", tmp.resolve("diff"));
+            Path diff = s.layerDir("child-c");
             try (Stream<Path> top = Files.list(diff)) {
                 assertThat(top).extracting(p -> p.getFileName().toString())
                         .containsExactlyInAnyOrder("changed", "added", "deleted", "dir");
@@ -69,10 +69,63 @@ class NativeSnapshotterIT {
             assertThat(OverlayMarkers.isWhiteout(diff.resolve("dir/sub"))).isTrue();
             assertThat(diff.resolve("dir/z")).hasContent("z");
 
-            Path baseDiff = s.diff("base", tmp.resolve("base-diff"));
+            Path baseDiff = s.layerDir("base");
             assertThat(baseDiff.resolve("dir/old")).hasContent("x");
             assertThat(Files.isSymbolicLink(baseDiff.resolve("link"))).isTrue();
             assertThat(Files.getAttribute(baseDiff.resolve("same"), "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void replacedEntriesShowAsOverlayWouldShowThem() throws Exception {
+        try (var s = new NativeSnapshotter(tmp.resolve("state"))) {
+            s.prepare("a", Optional.empty());
+            Path base = s.diffDir("a");
+            Files.writeString(base.resolve("same-size"), "aaaa");
+            Files.writeString(base.resolve("chmodded"), "x");
+            Files.writeString(base.resolve("file-to-dir"), "x");
+            Files.createDirectories(base.resolve("dir-to-file/sub"));
+            Files.writeString(base.resolve("untouched"), "x");
+            Files.createDirectories(base.resolve("mtime-only"));
+            s.commit("A", "a");
+
+            s.prepare("b", Optional.of("A"));
+            Path tree = s.diffDir("b");
+            var mtime = Files.getLastModifiedTime(tree.resolve("same-size"));
+            Path replacement = Files.writeString(tree.resolve("tmp"), "bbbb");
+            Files.setLastModifiedTime(replacement, mtime);
+            Files.move(replacement, tree.resolve("same-size"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.setAttribute(tree.resolve("chmodded"), "unix:mode", 0600);
+            Files.delete(tree.resolve("file-to-dir"));
+            Files.createDirectory(tree.resolve("file-to-dir"));
+            Files.delete(tree.resolve("dir-to-file/sub"));
+            Files.delete(tree.resolve("dir-to-file"));
+            Files.writeString(tree.resolve("dir-to-file"), "now a file");
+            Files.setLastModifiedTime(tree.resolve("mtime-only"), java.nio.file.attribute.FileTime.fromMillis(0));
+            Files.readString(tree.resolve("untouched"));
+            s.commit("B", "b");
+
+            assertThat(LayerTrees.describe(s.layerDir("B"))).containsExactly("chmodded file", "dir-to-file file",
+                    "file-to-dir dir opaque", "mtime-only dir", "same-size file");
+            assertThat(s.layerDir("B").resolve("same-size")).hasContent("bbbb");
+            assertThat(s.usage("B").inodes()).isGreaterThan(s.usage("A").inodes());
+        }
+    }
+
+    @Test
+    void aCrashWhileComputingALayerLeavesNothingThatMatters() throws Exception {
+        Path root = tmp.resolve("state");
+        try (var s = new NativeSnapshotter(root)) {
+            s.prepare("a", Optional.empty());
+            Files.writeString(s.diffDir("a").resolve("f"), "1");
+            s.commit("A", "a");
+            s.prepare("b", Optional.of("A"));
+            Files.writeString(s.diffDir("b").resolve("g"), "2");
+            s.commit("B", "b");
+            Path leftover = Files.createDirectories(s.diffDir("B").resolveSibling("layer.tmp-crashed"));
+            Files.writeString(leftover.resolve("junk"), "junk");
+            assertThat(LayerTrees.describe(s.layerDir("B"))).containsExactly("g file");
+            assertThat(leftover).doesNotExist();
         }
     }
 

@@ -75,6 +75,87 @@ abstract class SnapshotterContract {
         }
     }
 
+    /**
+     * A step that adds, changes and deletes files and deletes and re-makes a directory gives the
+     * same overlay-form layer on every implementation.
+     */
+    @Test
+    void layerDirHoldsTheChangeInOverlayForm() throws Exception {
+        try (Snapshotter s = open(tmp.resolve("state"))) {
+            Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+            mounter.mount(s.prepare("base-a", Optional.empty()), mnt);
+            try {
+                Files.writeString(mnt.resolve("same"), "same");
+                Files.writeString(mnt.resolve("changed"), "old");
+                Files.writeString(mnt.resolve("deleted"), "bye");
+                Files.createDirectories(mnt.resolve("remade/sub"));
+                Files.writeString(mnt.resolve("remade/old"), "old");
+                Files.createDirectories(mnt.resolve("kept/deep"));
+                Files.writeString(mnt.resolve("kept/deep/file"), "x");
+            } finally {
+                mounter.unmount(mnt);
+            }
+            s.commit("base", "base-a");
+            assertThat(s.layerDir("base").resolve("kept/deep/file")).hasContent("x");
+
+            mounter.mount(s.prepare("step", Optional.of("base")), mnt);
+            try {
+                Files.writeString(mnt.resolve("changed"), "new");
+                Files.writeString(mnt.resolve("added"), "added");
+                Files.delete(mnt.resolve("deleted"));
+                Files.delete(mnt.resolve("remade/old"));
+                Files.delete(mnt.resolve("remade/sub"));
+                Files.delete(mnt.resolve("remade"));
+                Files.createDirectory(mnt.resolve("remade"));
+                Files.writeString(mnt.resolve("remade/fresh"), "fresh");
+                Files.writeString(mnt.resolve("kept/deep/new"), "n");
+            } finally {
+                mounter.unmount(mnt);
+            }
+            assertThatThrownBy(() -> s.layerDir("step")).isInstanceOf(SnapshotException.class);
+            s.commit("stepped", "step");
+
+            Path layer = s.layerDir("stepped");
+            assertThat(LayerTrees.describe(layer)).containsExactly(
+                    "added file", "changed file", "deleted whiteout", "kept dir", "kept/deep dir",
+                    "kept/deep/new file", "remade dir opaque", "remade/fresh file");
+            assertThat(layer.resolve("changed")).hasContent("new");
+            assertThat(s.layerDir("stepped")).isEqualTo(layer);
+        }
+    }
+
+    @Test
+    void aLayerIsImportedIntoDiffDirAsTheLayoutSays() throws Exception {
+        try (Snapshotter s = open(tmp.resolve("state"))) {
+            s.prepare("a", Optional.empty());
+            Files.writeString(s.diffDir("a").resolve("one"), "1");
+            Files.writeString(s.diffDir("a").resolve("two"), "2");
+            s.commit("A", "a");
+            s.prepare("b", Optional.of("A"));
+            Path dir = s.diffDir("b");
+            // the second layer deletes "one" and adds "three"
+            if (s.layout() == Snapshotter.Layout.CHANGES) {
+                assertThat(dir).isEmptyDirectory();
+                OverlayMarkers.makeWhiteout(dir.resolve("one"));
+            } else {
+                assertThat(dir.resolve("one")).hasContent("1");
+                Files.delete(dir.resolve("one"));
+            }
+            Files.writeString(dir.resolve("three"), "3");
+            s.commit("B", "b");
+            Path target = Files.createDirectories(tmp.resolve("view"));
+            mounter.mount(s.view("v", Optional.of("B")), target);
+            try {
+                assertThat(target.resolve("one")).doesNotExist();
+                assertThat(target.resolve("two")).hasContent("2");
+                assertThat(target.resolve("three")).hasContent("3");
+            } finally {
+                mounter.unmount(target);
+            }
+            assertThat(LayerTrees.describe(s.layerDir("B"))).containsExactly("one whiteout", "three file");
+        }
+    }
+
     @Test
     void committedSnapshotsSurviveARestartAndImportNeedsNoMount() throws Exception {
         Path root = tmp.resolve("state");
