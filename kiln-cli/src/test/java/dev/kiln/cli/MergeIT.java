@@ -4,18 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.client.KilnClient;
 import dev.kiln.common.progress.ProgressEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.llb.dsl.State;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Merge ops through the embedded client with real overlay snapshots: a tree stacked on a base
- * shows the base's files, the stacked files, and the stacked tree's deletions.
+ * Merge and diff ops through the embedded client with real overlay snapshots: a tree stacked on
+ * a base shows the base's files, the stacked files, and the stacked tree's deletions; the diff
+ * of a RUN against its base is one layer holding only the RUN's changes, and stacked on another
+ * tree it adds, replaces and deletes what the RUN did.
  */
 class MergeIT {
     @TempDir
@@ -35,12 +47,83 @@ class MergeIT {
         try (KilnClient client = KilnClient.embedded(state)) {
             client.solve(merged, null, List.of("merged:1"), events::add);
         }
+        assertThat(logs(events)).contains("base\n", "top\n", "gone-kept", "true-removed");
+    }
+
+    @Test
+    void aDiffHoldsOnlyTheRunsChangesAndReplaysThemOnAnotherTree() throws Exception {
+        Path state = tmp.resolve("state");
+        KilnRunner kiln = KilnRunner.withBusybox(tmp, state);
+        State base = State.image("busybox:latest")
+                .run("echo base > /base.txt && echo keep > /keep.txt && echo doomed > /doomed.txt");
+        State changed = base.run("mkdir -p /opt/new && echo added > /opt/new/added.txt && echo changed > /keep.txt "
+                + "&& rm /doomed.txt");
+        State diff = State.diff(base, changed);
+        State other = State.image("busybox:latest").run("echo other > /doomed.txt && echo other > /other.txt");
+        State replayed = State.merge(List.of(other, diff))
+                .run("cat /opt/new/added.txt /keep.txt /other.txt; test -e /doomed.txt || echo doomed-gone; "
+                        + "test -e /base.txt || echo no-base");
+        State onBase = State.merge(List.of(base, diff)).run("cat /base.txt /keep.txt /opt/new/added.txt; "
+                + "test -e /doomed.txt || echo doomed-gone-too");
+        List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
+        try (KilnClient client = KilnClient.embedded(state)) {
+            client.solve(diff, null, List.of("diff-only:1"), events::add);
+            client.solve(replayed, null, List.of(), events::add);
+            client.solve(onBase, null, List.of(), events::add);
+        }
+        assertThat(events).noneMatch(e -> e instanceof ProgressEvent.Completed c && c.error() != null);
+        assertThat(logs(events)).contains("added\nchanged\nother\ndoomed-gone\nno-base\n",
+                "base\nchanged\nadded\ndoomed-gone-too\n");
+
+        Path archive = tmp.resolve("diff.tar");
+        KilnRunner.Run save = kiln.run("save", "diff-only:1", "-o", archive.toString());
+        assertThat(save.exit()).as(save.all()).isZero();
+        List<List<String>> layers = layerEntries(archive);
+        assertThat(layers).as("the diff is one layer").hasSize(1);
+        assertThat(layers.getFirst()).as("only the RUN's changes, its deletion as a whiteout")
+                .containsExactlyInAnyOrder(".wh.doomed.txt", "keep.txt", "opt/", "opt/new/", "opt/new/added.txt");
+    }
+
+    private static String logs(List<ProgressEvent> events) {
         StringBuilder logs = new StringBuilder();
         for (ProgressEvent e : events) {
             if (e instanceof ProgressEvent.Log l) {
                 logs.append(new String(l.data(), StandardCharsets.UTF_8));
             }
         }
-        assertThat(logs.toString()).contains("base\n", "top\n", "gone-kept", "true-removed");
+        return logs.toString();
+    }
+
+    /** The entry names of each layer of the image in an OCI archive, bottom layer first. */
+    private static List<List<String>> layerEntries(Path archive) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, byte[]> blobs = new HashMap<>();
+        byte[] index = null;
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(archive)))) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                String name = e.getName().replaceFirst("^\\./", "");
+                if (name.equals("index.json")) {
+                    index = tar.readAllBytes();
+                } else if (name.startsWith("blobs/") && e.isFile()) {
+                    String[] parts = name.split("/");
+                    blobs.put(parts[1] + ":" + parts[2], tar.readAllBytes());
+                }
+            }
+        }
+        JsonNode manifest = json.readTree(blobs.get(json.readTree(index).get("manifests").get(0).get("digest").asText()));
+        List<List<String>> out = new ArrayList<>();
+        for (JsonNode layer : manifest.get("layers")) {
+            List<String> names = new ArrayList<>();
+            try (TarArchiveInputStream tar = new TarArchiveInputStream(dev.kiln.oci.layer.Compression.decompressDetected(
+                    new ByteArrayInputStream(blobs.get(layer.get("digest").asText()))))) {
+                TarArchiveEntry e;
+                while ((e = tar.getNextEntry()) != null) {
+                    names.add(e.getName().replaceFirst("^\\./", ""));
+                }
+            }
+            out.add(names);
+        }
+        return out;
     }
 }

@@ -50,6 +50,7 @@ public final class KilnWorker implements OpRunner {
     private final ContentHasher hasher = new ContentHasher();
     private final FileRunner files;
     private final MergeRunner merges;
+    private final DiffRunner diffs;
     private final ExecRunner execs;
     private final BaseImages baseImages;
     private final ImageSources images;
@@ -64,6 +65,7 @@ public final class KilnWorker implements OpRunner {
         this.trees = new Trees(snapshotter, new Mounter(), stateDir.resolve("mounts"), localDirs);
         this.files = new FileRunner(trees);
         this.merges = new MergeRunner(trees, snapshotter, this::snapshotChain);
+        this.diffs = new DiffRunner(trees, snapshotter, this::snapshotChain);
         this.execs = new ExecRunner(trees, executor, new CacheMounts(stateDir.resolve("cachemounts")));
         this.baseImages = new BaseImages(snapshotter, content, layers);
         this.images = images;
@@ -187,7 +189,7 @@ public final class KilnWorker implements OpRunner {
             case ExecOp e -> List.of(execs.run(v, ProxyEnv.apply(e, v.meta()), inputs, job));
             case FileOp f -> List.of(files.run(f, inputs));
             case MergeOp m -> List.of(merges.run(inputs));
-            case DiffOp d -> throw new KilnException("diff ops are not supported yet");
+            case DiffOp d -> List.of(diffs.run(d, inputs));
         };
     }
 
