@@ -141,7 +141,7 @@ final class BuildCommand implements Callable<Integer> {
         dev.kiln.client.remote.DaemonTarget daemon = main.daemon();
         if (daemon != null) {
             if (check) {
-                throw new KilnException("--check is not supported through kilnd yet; run it without --addr");
+                return printCheck(dev.kiln.client.remote.RemoteBuild.check(req));
             }
             return report(Interruptible.run(() -> dev.kiln.client.remote.RemoteBuild.run(daemon, req, finalSink)), display);
         }
@@ -155,11 +155,7 @@ final class BuildCommand implements Callable<Integer> {
         try (Engine engine = Engine.open(config,
                 msg -> System.err.println(msg))) {
             if (check) {
-                var found = engine.check(req);
-                found.forEach(w -> System.err.println("WARNING: " + w));
-                System.err.println("Check complete, " + (found.isEmpty() ? "no warnings found." : found.size()
-                        + (found.size() == 1 ? " warning has" : " warnings have") + " been found!"));
-                return found.isEmpty() ? 0 : 1;
+                return printCheck(engine.check(req));
             }
             BuildResult result = Interruptible.run(() -> engine.build(req, finalSink));
             return report(result, display);
@@ -168,6 +164,14 @@ final class BuildCommand implements Callable<Integer> {
                 System.err.flush();
             }
         }
+    }
+
+    /** Prints the findings of {@code --check} (daemonless or through kilnd); returns the exit code. */
+    private static int printCheck(List<dev.kiln.dockerfile.instructions.Warning> found) {
+        found.forEach(w -> System.err.println("WARNING: " + w));
+        System.err.println("Check complete, " + (found.isEmpty() ? "no warnings found." : found.size()
+                + (found.size() == 1 ? " warning has" : " warnings have") + " been found!"));
+        return found.isEmpty() ? 0 : 1;
     }
 
     /** Prints what a finished build produced (daemonless or through kilnd); returns the exit code. */
