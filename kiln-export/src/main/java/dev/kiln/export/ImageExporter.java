@@ -95,7 +95,7 @@ public final class ImageExporter {
     }
 
     /**
-     * The layer blob of a snapshot's diff. The recorded blob is reused for unpacked layers (the
+     * The layer blob of a snapshot's {@link Snapshotter#layerDir}. The recorded blob is reused for unpacked layers (the
      * original blob) and for built layers exported with default options; with a
      * SOURCE_DATE_EPOCH clamp a built layer is written afresh (identical input gives an
      * identical blob, so the content store keeps one copy) and the record is left alone, so the
@@ -107,7 +107,7 @@ public final class ImageExporter {
         if (!clamped && known.isPresent() && content.exists(known.get().descriptor().digestValue())) {
             return known.get();
         }
-        LayerBlob blob = new LayerWriter(content).write(snapshotter.diffDir(snapshot), LayerSource.OVERLAY_DIFF, options);
+        LayerBlob blob = new LayerWriter(content).write(snapshotter.layerDir(snapshot), LayerSource.OVERLAY_DIFF, options);
         if (!clamped) {
             records.put(snapshot, blob);
         }

@@ -7,6 +7,7 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.image.ResolvedImage;
 import dev.kiln.oci.layer.LayerApplier;
 import dev.kiln.oci.layer.LayerBlob;
+import dev.kiln.snapshot.OverlayMarkers;
 import dev.kiln.snapshot.Snapshotter;
 import dev.kiln.solver.Result;
 import java.io.IOException;
@@ -20,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Unpacks an image's layers into a chain of committed snapshots, one per layer, named by the
  * layer's chain ID so that every image sharing a base shares its snapshots. A layer already
- * unpacked is not unpacked again. Each layer is applied into a fresh snapshot's diff dir in
- * overlay form (whiteouts as 0/0 devices) and committed only when complete.
+ * unpacked is not unpacked again. Each layer is applied into a fresh snapshot's diff dir as its
+ * {@link Snapshotter#layout()} asks (overlay form with whiteouts as 0/0 devices, or onto a copy of
+ * the parent's tree) and committed only when complete.
  */
 final class BaseImages {
     private final Snapshotter snapshotter;
@@ -33,6 +35,17 @@ final class BaseImages {
         this.snapshotter = snapshotter;
         this.content = content;
         this.layers = layers;
+    }
+
+    /**
+     * Applies a layer to a prepared snapshot's dir as the snapshotter keeps it: as an overlay diff
+     * into an upper dir (whiteouts kept as markers, opaque dirs with this process's overlay xattr),
+     * or onto the copy of the parent's tree (whiteouts delete).
+     */
+    private LayerApplier applier() {
+        return snapshotter.layout() == Snapshotter.Layout.CHANGES
+                ? new LayerApplier(LayerApplier.Mode.OVERLAY_DIFF, OverlayMarkers.opaqueXattr())
+                : new LayerApplier(LayerApplier.Mode.MERGED);
     }
 
     /** The chain ID of each layer prefix, as the image spec defines it. */
@@ -75,8 +88,7 @@ final class BaseImages {
                     String key = "extract-" + UUID.randomUUID();
                     snapshotter.prepare(key, parent);
                     try {
-                        new LayerApplier(LayerApplier.Mode.OVERLAY_DIFF)
-                                .apply(content, blobs.get(i), snapshotter.diffDir(key), Optional.of(diffIds.get(i)));
+                        applier().apply(content, blobs.get(i), snapshotter.diffDir(key), Optional.of(diffIds.get(i)));
                         snapshotter.commit(name, key);
                     } catch (IOException | RuntimeException e) {
                         try {

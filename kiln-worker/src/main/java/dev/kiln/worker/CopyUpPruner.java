@@ -18,11 +18,15 @@ import java.util.List;
  * <p>A directory is pruned only when it is empty in the upper dir (after pruning below it),
  * is not opaque, and the nearest lower layer that has the path holds a directory with the
  * same mode, owner and modification time.
+ *
+ * <p>Only for snapshotters whose active snapshots are overlay upper dirs
+ * ({@link dev.kiln.snapshot.Snapshotter.Layout#CHANGES}): on a whole tree it would delete real,
+ * empty directories.
  */
 final class CopyUpPruner {
     private CopyUpPruner() {}
 
-    /** Prunes {@code upper}; {@code lowers} are the parent snapshots' diff dirs, nearest first. */
+    /** Prunes {@code upper}; {@code lowers} are the parent snapshots' layer dirs, nearest first. */
     static void prune(Path upper, List<Path> lowers) throws IOException {
         if (lowers.isEmpty()) {
             return;

@@ -12,8 +12,8 @@ import java.util.function.Function;
 /**
  * Runs {@link dev.kiln.llb.MergeOp}s: the first input's tree with the later inputs stacked on
  * top, each as the layers it is made of. A writable snapshot is prepared on the first input,
- * and every snapshot of each later input's chain, bottom up, has its own changes (its overlay
- * diff, whiteouts and opaque directories included) replayed onto it; the result is committed
+ * and every snapshot of each later input's chain, bottom up, has its own changes (its
+ * {@link Snapshotter#layerDir}, whiteouts and opaque directories included) replayed onto it; the result is committed
  * as one snapshot. Client directories cannot be merged (copy from them with a file op).
  */
 final class MergeRunner {
@@ -43,7 +43,7 @@ final class MergeRunner {
                     if (Thread.currentThread().isInterrupted()) {
                         throw new java.io.InterruptedIOException("cancelled");
                     }
-                    applier.applyDirectory(snapshotter.diffDir(snapshot), LayerSource.OVERLAY_DIFF, dest.root());
+                    applier.applyDirectory(snapshotter.layerDir(snapshot), LayerSource.OVERLAY_DIFF, dest.root());
                 }
             }
             return dest.commit();

@@ -25,7 +25,9 @@ import java.util.UUID;
  *   {@code selector}; with {@code rw}, an overlay over that view whose upper dir is a private
  *   tmpfs, so the step may write and every write is discarded (the input is never touched). The
  *   client's context is always mounted through such an overlay, with a whiteout for every path its
- *   .dockerignore excludes ({@link ContextWhiteouts}), so a step sees what COPY would see;</li>
+ *   .dockerignore excludes ({@link ContextWhiteouts}), so a step sees what COPY would see. With the
+ *   copying snapshotter, or rootless when a writable source holds files of unmapped owners, the
+ *   source is copied into that tmpfs instead ({@link ScratchCopy});</li>
  *   <li>{@code cache}: a {@link CacheMounts} directory, held for the step;</li>
  *   <li>{@code tmpfs}: a tmpfs the runtime mounts ({@code size});</li>
  *   <li>{@code secret}: the client's secret written to the step's {@link SecretTmpfs} with the
@@ -129,6 +131,12 @@ final class RunMounts implements AutoCloseable {
             mounter.unmount(scratch);
             Files.deleteIfExists(scratch);
         });
+        if (copyInsteadOfOverlay(t, src, client, m)) {
+            Path copy = ScratchCopy.copy(t, src, client ? relative(m.selector()) : "",
+                    Files.createDirectories(scratch.resolve("copy")));
+            specs.add(new MountSpec(m.dest(), "bind", copy.toString(), List.of("rbind", m.readonly() ? "ro" : "rw")));
+            return;
+        }
         Path upper = Files.createDirectories(scratch.resolve("upper"));
         Path work = Files.createDirectories(scratch.resolve("work"));
         Path merged = Files.createDirectories(scratch.resolve("merged"));
@@ -142,6 +150,19 @@ final class RunMounts implements AutoCloseable {
         mounter.mount(List.of(new Mount("overlay", "overlay", options)), merged);
         held.add(() -> mounter.unmount(merged));
         specs.add(new MountSpec(m.dest(), "bind", merged.toString(), List.of("rbind", m.readonly() ? "ro" : "rw")));
+    }
+
+    /**
+     * Whether a bind gets a {@link ScratchCopy} of its source instead of an overlay: always with the
+     * copying snapshotter (chosen because overlayfs may not work here), and for a writable bind in a
+     * user namespace when the source holds files owned by unmapped ids (overlayfs cannot copy them up).
+     */
+    private boolean copyInsteadOfOverlay(MountedTree t, Path src, boolean client, ExecMount m) throws IOException {
+        if (trees.snapshotter().layout() == dev.kiln.snapshot.Snapshotter.Layout.WHOLE_TREE) {
+            return true;
+        }
+        return !m.readonly() && dev.kiln.snapshot.UserNamespace.current()
+                && ScratchCopy.holdsUnmappedOwners(t, src, client ? relative(m.selector()) : "");
     }
 
     /** A selector as a path relative to the input's root, without leading or trailing slashes. */

@@ -73,13 +73,13 @@ final class Trees {
         return new ActiveTree(key, dir);
     }
 
-    /** The diff dirs of a snapshot's parents, nearest first. */
+    /** The layer dirs of a snapshot's parents, nearest first. */
     private List<Path> lowerDiffDirs(String key) {
         List<Path> out = new java.util.ArrayList<>();
         Optional<String> cur = snapshotter.stat(key).flatMap(dev.kiln.snapshot.Info::parent);
         while (cur.isPresent()) {
             String name = cur.get();
-            out.add(snapshotter.diffDir(name));
+            out.add(snapshotter.layerDir(name));
             cur = snapshotter.stat(name).flatMap(dev.kiln.snapshot.Info::parent);
         }
         return out;
@@ -158,20 +158,18 @@ final class Trees {
             return dir;
         }
 
-        /** The snapshot's own changes so far (the overlay upper dir). */
-        Path diffDir() {
-            return snapshotter.diffDir(key);
-        }
-
         /**
-         * Unmounts, drops directories overlayfs copied up without a change
-         * ({@link CopyUpPruner}), and commits; returns the committed snapshot's result.
+         * Unmounts, drops directories overlayfs copied up without a change ({@link CopyUpPruner};
+         * only where the snapshot's dir is an upper dir — a copying snapshotter's layer never has
+         * them), and commits; returns the committed snapshot's result.
          */
         Result commit() {
             mounter.unmount(dir);
             mounted = false;
             try {
-                CopyUpPruner.prune(snapshotter.diffDir(key), lowerDiffDirs(key));
+                if (snapshotter.layout() == Snapshotter.Layout.CHANGES) {
+                    CopyUpPruner.prune(snapshotter.diffDir(key), lowerDiffDirs(key));
+                }
             } catch (IOException e) {
                 throw new KilnException("cannot finish snapshot " + key + ": " + e.getMessage(), e);
             }
