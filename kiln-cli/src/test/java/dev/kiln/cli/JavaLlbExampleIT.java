@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * examples/java-llb: the example program, run as a user runs it (run.sh over the packaged
  * kiln-cli), builds FROM the local busybox:latest through the embedded {@link KilnClient}; the
- * image is then in the store, and an in-process client reads the RUN's output back from it.
+ * image is then in the store, and an in-process client reads the RUN's output back from it, in
+ * the working directory the example set (the client applies the image's config by default).
  */
 class JavaLlbExampleIT {
     @TempDir
@@ -50,7 +51,7 @@ class JavaLlbExampleIT {
                 logs.append(new String(l.data(), StandardCharsets.UTF_8));
             }
         }
-        assertThat(logs.toString()).contains("java-llb says: hello from a Java-built graph").contains("cwd=/\n");
+        assertThat(logs.toString()).contains("java-llb says: hello from a Java-built graph").contains("cwd=/app\n");
         assertThat(events).anyMatch(e -> e instanceof ProgressEvent.Completed c && c.name().startsWith("RUN ")
                 && c.error() == null);
     }
