@@ -58,8 +58,9 @@ final class BuildTrace implements ProgressSink {
         }
         if (e instanceof ProgressEvent.Cached) {
             metrics.stepCached();
-        } else if (e instanceof ProgressEvent.Completed c && c.error() == null && c.name().startsWith("[")
+        } else if (e instanceof ProgressEvent.Completed c && c.error() == null && c.vertex().startsWith("sha256:")
                 && !c.name().startsWith("[internal]")) {
+            // a solver vertex (Dockerfile step or raw LLB op) that ran; the daemon's and exporter's own vertices do not count
             metrics.stepRun();
         }
         Event ev = ProgressCodec.encode(e, events.size() + 1L);

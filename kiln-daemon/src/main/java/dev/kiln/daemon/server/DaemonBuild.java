@@ -51,6 +51,7 @@ final class DaemonBuild {
         this.engine = engine;
         this.contexts = contexts;
         this.allowedEntitlements = allowedEntitlements;
+        metrics.diskUsage(() -> DaemonMetrics.diskUsed(engine, contexts));
     }
 
     BuildResult run(SolveRequest req, AttachedSession session, BuildTrace trace) throws InterruptedException, IOException {
