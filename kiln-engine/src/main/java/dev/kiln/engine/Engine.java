@@ -18,7 +18,8 @@ import dev.kiln.registry.RegistryClient;
 import dev.kiln.registry.TransferListener;
 import dev.kiln.registry.dockerconfig.DockerConfig;
 import dev.kiln.session.credentials.CredentialSource;
-import dev.kiln.snapshot.OverlaySnapshotter;
+import dev.kiln.snapshot.OverlayProbe;
+import dev.kiln.snapshot.Snapshotter;
 import dev.kiln.solver.JobContext;
 import dev.kiln.solver.Result;
 import dev.kiln.solver.Solver;
@@ -52,7 +53,8 @@ public final class Engine implements AutoCloseable {
     private final StateLock lock;
     private final StateDb db;
     private final FileContentStore content;
-    private final OverlaySnapshotter snapshotter;
+    private final Snapshotter snapshotter;
+    private final SnapshotterChoice snapshotterChoice;
     private final RegistryClient registry;
     private final ImageStore images;
     private final EngineImages engineImages;
@@ -70,7 +72,10 @@ public final class Engine implements AutoCloseable {
         try {
             this.db = new StateDb(state);
             this.content = new FileContentStore(state.resolve("content"));
-            this.snapshotter = new OverlaySnapshotter(state.resolve("snapshots"));
+            Path snapshotRoot = Files.createDirectories(state.resolve("snapshots"));
+            this.snapshotterChoice = SnapshotterChoice.choose(snapshotRoot, config.snapshotter(), OverlayProbe::problem);
+            snapshotterChoice.notice().ifPresent(notices);
+            this.snapshotter = snapshotterChoice.kind().open(snapshotRoot);
             StateSweeper.sweep(state, snapshotter, config.runtime());
             this.registry = new RegistryClient(config.registryHosts(), DockerConfig.fromEnvironment());
             this.images = new ImageStore(db, content);
@@ -115,6 +120,11 @@ public final class Engine implements AutoCloseable {
 
     public EngineConfig config() {
         return config;
+    }
+
+    /** The snapshotter this engine uses and why (overlay, or the copying one where overlayfs does not work). */
+    public SnapshotterChoice snapshotter() {
+        return snapshotterChoice;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.kiln.common.KilnException;
 import dev.kiln.executor.ResourceLimits;
 import dev.kiln.registry.transport.RegistryHostConfig;
 import dev.kiln.registry.transport.RegistryHosts;
+import dev.kiln.snapshot.SnapshotterKind;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,13 @@ import java.util.Objects;
  * {@code KILN_RUN_PIDS_LIMIT}, {@code KILN_RUN_CPU_SHARES}); kilnd passes its config file's values.
  *
  * @param registries settings per registry host ({@code docker.io}, {@code registry.lan:5000})
+ * @param snapshotter the snapshotter to use whatever the host offers; {@code null} reads
+ *     {@code KILN_SNAPSHOTTER} ({@code overlay}, {@code native}; unset or {@code auto}: chosen at
+ *     start, see {@link SnapshotterChoice}), so it stays null only for the automatic choice
  */
 public record EngineConfig(Path stateDir, String runtime, int maxParallelExec, List<String> insecureRegistries,
                            Path registryCertsDir, GcPolicy gc, ResourceLimits runLimits,
-                           Map<String, RegistryHostConfig> registries) {
+                           Map<String, RegistryHostConfig> registries, SnapshotterKind snapshotter) {
     public EngineConfig {
         Objects.requireNonNull(stateDir, "stateDir");
         runtime = runtime == null || runtime.isEmpty() ? "runc" : runtime;
@@ -41,6 +45,32 @@ public record EngineConfig(Path stateDir, String runtime, int maxParallelExec, L
             }
         }
         registries = registries == null ? Map.of() : Map.copyOf(registries);
+        snapshotter = snapshotter != null ? snapshotter : snapshotterFromEnvironment(System.getenv("KILN_SNAPSHOTTER"));
+    }
+
+    /** As the canonical constructor, the snapshotter from {@code KILN_SNAPSHOTTER} or chosen at start. */
+    public EngineConfig(Path stateDir, String runtime, int maxParallelExec, List<String> insecureRegistries,
+                        Path registryCertsDir, GcPolicy gc, ResourceLimits runLimits,
+                        Map<String, RegistryHostConfig> registries) {
+        this(stateDir, runtime, maxParallelExec, insecureRegistries, registryCertsDir, gc, runLimits, registries, null);
+    }
+
+    /** This configuration with the snapshotter forced to {@code kind} (null: from the environment or automatic). */
+    public EngineConfig withSnapshotter(SnapshotterKind kind) {
+        return new EngineConfig(stateDir, runtime, maxParallelExec, insecureRegistries, registryCertsDir, gc, runLimits,
+                registries, kind);
+    }
+
+    /** {@code KILN_SNAPSHOTTER}'s kind, or null when it is unset, empty or {@code auto}. */
+    static SnapshotterKind snapshotterFromEnvironment(String value) {
+        if (value == null || value.isBlank() || value.strip().equalsIgnoreCase("auto")) {
+            return null;
+        }
+        try {
+            return SnapshotterKind.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new KilnException("KILN_SNAPSHOTTER: " + e.getMessage());
+        }
     }
 
     /** The settings of the daemonless CLI: GC policy and RUN limits from the environment, no per-registry settings. */
