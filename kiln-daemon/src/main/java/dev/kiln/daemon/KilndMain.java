@@ -102,9 +102,8 @@ public final class KilndMain implements Callable<Integer> {
         }
         if (!addrs.isEmpty()) {
             // validate the TLS rule against the new addresses in one step
-            config = new KilndConfig(config.root(), addrs.stream().map(DaemonAddress::parse).toList(), config.socketGroup(),
-                    insecureTcp || config.insecureTcp(), tls, config.runtime(), config.maxParallelism(),
-                    config.insecureRegistries(), config.shutdownGrace(), config.allowedEntitlements());
+            config = config.withListeners(addrs.stream().map(DaemonAddress::parse).toList(), tls,
+                    insecureTcp || config.insecureTcp());
         } else {
             config = config.withTls(tls, insecureTcp || config.insecureTcp());
         }

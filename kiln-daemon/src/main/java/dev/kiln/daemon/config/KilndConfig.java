@@ -1,11 +1,13 @@
 package dev.kiln.daemon.config;
 
 import dev.kiln.daemon.DaemonAddress;
+import dev.kiln.engine.GcPolicy;
+import dev.kiln.executor.ResourceLimits;
+import dev.kiln.registry.transport.RegistryHostConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,25 +26,48 @@ import java.util.Set;
  * cert = "/etc/kiln/tls/server.pem"          # TCP listeners use mutual TLS:
  * key = "/etc/kiln/tls/server-key.pem"        # clients must present a certificate
  * ca = "/etc/kiln/tls/ca.pem"                 # signed by this CA
+ * [gc]
+ * enabled = true                               # false: never collect
+ * keep_storage = "10GB"                        # default: 10% of the state dir's file system (2-100 GB)
+ * keep_duration = "48h"                        # records unused this long may go (default: age does not matter)
+ * interval = "1h"                              # also collect this often while idle ("0": only after builds)
  * [worker]
  * runtime = "runc"                             # or "crun"
  * max_parallelism = 0                          # RUN steps at once; 0: no limit
+ * memory = "2GB"                               # cgroup limits of every RUN container (default: none)
+ * pids_limit = 4096
+ * cpu_shares = 1024
  * [registry]
- * insecure = ["registry.local:5000"]           # plain HTTP allowed
+ * insecure = ["registry.local:5000"]           # no certificate checks, plain HTTP allowed
+ * certs_dir = "/etc/kiln/certs.d"              # docker's layout: HOST[:PORT]/ca.crt, client.cert + client.key
+ * [registry."docker.io"]                       # one table per registry host; quote names with dots or ports
+ * mirrors = ["https://mirror.local:5000"]      # pulls try these first (same repository path), never pushes
+ * ca = ["/etc/kiln/mirror-ca.pem"]             # CA files for this host, besides certs_dir
+ * insecure = false                             # this host without certificate checks
+ * http = false                                 # this host speaks plain HTTP only
  * [daemon]
  * shutdown_grace_seconds = 60                  # how long SIGTERM lets builds finish
  * allowed_entitlements = ["network.host"]     # what clients may --allow (default: none)
  * </pre>
  *
- * @param tls present when TCP listeners use mutual TLS
+ * <p>Sizes are strings such as {@code "512MB"} or {@code "10GB"} (powers of 1024) or integers
+ * (bytes); durations are strings such as {@code "90s"}, {@code "48h"}, {@code "7d"}. A mirror
+ * reached over TLS with a private CA gets its own table with {@code ca}
+ * ({@code [registry."mirror.local:5000"]}). Unknown settings are errors, with their line.
+ *
+ * @param tls        present when TCP listeners use mutual TLS
+ * @param gc         the {@code [gc]} table as written; {@link #gcPolicy} resolves its defaults
+ * @param runLimits  cgroup limits of every RUN container
+ * @param registryCertsDir docker-style certs.d directory; null: /etc/kiln/certs.d
+ * @param registries the {@code [registry."HOST"]} tables
  */
 public record KilndConfig(Path root, List<DaemonAddress> addresses, String socketGroup, boolean insecureTcp, Tls tls,
                           String runtime, int maxParallelism, List<String> insecureRegistries, Duration shutdownGrace,
-                          Set<String> allowedEntitlements) {
+                          Set<String> allowedEntitlements, Gc gc, ResourceLimits runLimits, Path registryCertsDir,
+                          Map<String, RegistryHostConfig> registries) {
     public static final Path DEFAULT_FILE = Path.of("/etc/kiln/kilnd.toml");
-    private static final Set<String> KEYS = Set.of("root", "grpc.address", "grpc.group", "grpc.insecure_tcp", "grpc.tls.cert",
-            "grpc.tls.key", "grpc.tls.ca", "worker.runtime", "worker.max_parallelism", "registry.insecure",
-            "daemon.shutdown_grace_seconds", "daemon.allowed_entitlements");
+    /** How often kilnd collects garbage while idle unless {@code [gc] interval} says otherwise. */
+    public static final Duration DEFAULT_GC_INTERVAL = Duration.ofHours(1);
 
     /** A server certificate and key, and the CA that client certificates must chain to. */
     public record Tls(Path cert, Path key, Path ca) {
@@ -53,6 +78,33 @@ public record KilndConfig(Path root, List<DaemonAddress> addresses, String socke
         }
     }
 
+    /**
+     * The {@code [gc]} table as written.
+     *
+     * @param keepStorage bytes, or null for the default (10% of the state dir's file system) when
+     *                    no {@code keep_duration} is set either
+     */
+    public record Gc(boolean enabled, Long keepStorage, Duration keepDuration, Duration interval) {
+        /** The default: on, default cap, collected after builds and hourly. */
+        public static final Gc DEFAULT = new Gc(true, null, Duration.ZERO, DEFAULT_GC_INTERVAL);
+
+        public Gc {
+            keepDuration = keepDuration == null ? Duration.ZERO : keepDuration;
+            interval = interval == null ? DEFAULT_GC_INTERVAL : interval;
+            // validated by the policy it makes
+            new GcPolicy(keepStorage == null ? 0 : keepStorage, keepDuration, interval);
+        }
+
+        /** The engine's policy for a state dir at {@code root}. */
+        public GcPolicy policyFor(Path root) {
+            if (!enabled) {
+                return GcPolicy.DISABLED;
+            }
+            long cap = keepStorage != null ? keepStorage : keepDuration.isZero() ? GcPolicy.defaultKeepStorage(root) : 0;
+            return new GcPolicy(cap, keepDuration, interval);
+        }
+    }
+
     public KilndConfig {
         Objects.requireNonNull(root, "root");
         addresses = List.copyOf(addresses);
@@ -60,6 +112,9 @@ public record KilndConfig(Path root, List<DaemonAddress> addresses, String socke
         runtime = runtime == null || runtime.isEmpty() ? "runc" : runtime;
         shutdownGrace = shutdownGrace == null ? Duration.ofSeconds(60) : shutdownGrace;
         allowedEntitlements = allowedEntitlements == null ? Set.of() : Set.copyOf(allowedEntitlements);
+        gc = gc == null ? Gc.DEFAULT : gc;
+        runLimits = runLimits == null ? ResourceLimits.NONE : runLimits;
+        registries = registries == null ? Map.of() : Map.copyOf(registries);
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("kilnd needs at least one address to listen on");
         }
@@ -69,6 +124,14 @@ public record KilndConfig(Path root, List<DaemonAddress> addresses, String socke
                         + "cert, key and ca (or --tlscert/--tlskey/--tlscacert), or allow it with --insecure-tcp");
             }
         }
+    }
+
+    /** The settings of earlier versions (no GC, limit or per-registry settings: their defaults). */
+    public KilndConfig(Path root, List<DaemonAddress> addresses, String socketGroup, boolean insecureTcp, Tls tls,
+                       String runtime, int maxParallelism, List<String> insecureRegistries, Duration shutdownGrace,
+                       Set<String> allowedEntitlements) {
+        this(root, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism, insecureRegistries, shutdownGrace,
+                allowedEntitlements, null, null, null, null);
     }
 
     /** The defaults: state in /var/lib/kiln, one unix socket at /run/kiln/kilnd.sock. */
@@ -91,111 +154,55 @@ public record KilndConfig(Path root, List<DaemonAddress> addresses, String socke
 
     /** The config a kilnd.toml text describes (unknown keys are errors, to catch typos). */
     public static KilndConfig fromToml(String text) {
-        Map<String, Object> m = TomlSubset.parse(text);
-        for (String k : m.keySet()) {
-            if (!KEYS.contains(k)) {
-                throw new IllegalArgumentException("unknown setting \"" + k + "\"");
-            }
-        }
-        KilndConfig d = defaults();
-        Path root = m.containsKey("root") ? Path.of(string(m, "root")) : d.root();
-        List<DaemonAddress> addrs = m.containsKey("grpc.address")
-                ? strings(m, "grpc.address").stream().map(DaemonAddress::parse).toList() : d.addresses();
-        String gid = m.containsKey("grpc.group") ? String.valueOf(m.get("grpc.group")) : null;
-        boolean insecure = m.containsKey("grpc.insecure_tcp") && bool(m, "grpc.insecure_tcp");
-        Tls tls = null;
-        if (m.containsKey("grpc.tls.cert") || m.containsKey("grpc.tls.key") || m.containsKey("grpc.tls.ca")) {
-            if (!m.containsKey("grpc.tls.cert") || !m.containsKey("grpc.tls.key") || !m.containsKey("grpc.tls.ca")) {
-                throw new IllegalArgumentException("[grpc.tls] needs cert, key and ca (clients are always verified)");
-            }
-            tls = new Tls(Path.of(string(m, "grpc.tls.cert")), Path.of(string(m, "grpc.tls.key")),
-                    Path.of(string(m, "grpc.tls.ca")));
-        }
-        String runtime = m.containsKey("worker.runtime") ? string(m, "worker.runtime") : d.runtime();
-        if (!runtime.equals("runc") && !runtime.equals("crun")) {
-            throw new IllegalArgumentException("worker.runtime must be \"runc\" or \"crun\", not \"" + runtime + "\"");
-        }
-        int par = m.containsKey("worker.max_parallelism") ? (int) number(m, "worker.max_parallelism") : 0;
-        List<String> insecureRegs = m.containsKey("registry.insecure") ? strings(m, "registry.insecure") : List.of();
-        Duration grace = m.containsKey("daemon.shutdown_grace_seconds")
-                ? Duration.ofSeconds(number(m, "daemon.shutdown_grace_seconds")) : d.shutdownGrace();
-        Set<String> allowed = m.containsKey("daemon.allowed_entitlements")
-                ? Set.copyOf(strings(m, "daemon.allowed_entitlements")) : Set.of();
-        return new KilndConfig(root, addrs, gid, insecure, tls, runtime, par, insecureRegs, grace, allowed);
+        return KilndToml.read(TomlSubset.parseWithLines(text), defaults());
+    }
+
+    /** The GC policy for this daemon's state dir. */
+    public GcPolicy gcPolicy() {
+        return gc.policyFor(root);
     }
 
     public KilndConfig withRoot(Path r) {
         return new KilndConfig(r, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism,
-                insecureRegistries, shutdownGrace, allowedEntitlements);
+                insecureRegistries, shutdownGrace, allowedEntitlements, gc, runLimits, registryCertsDir, registries);
     }
 
     public KilndConfig withAddresses(List<DaemonAddress> a) {
-        return new KilndConfig(root, a, socketGroup, insecureTcp, tls, runtime, maxParallelism,
-                insecureRegistries, shutdownGrace, allowedEntitlements);
+        return withListeners(a, tls, insecureTcp);
     }
 
     public KilndConfig withTls(Tls t, boolean insecure) {
-        return new KilndConfig(root, addresses, socketGroup, insecure, t, runtime, maxParallelism,
-                insecureRegistries, shutdownGrace, allowedEntitlements);
+        return withListeners(addresses, t, insecure);
+    }
+
+    /** New addresses and TLS settings, checked together (TCP needs TLS or {@code insecure}). */
+    public KilndConfig withListeners(List<DaemonAddress> a, Tls t, boolean insecure) {
+        return new KilndConfig(root, a, socketGroup, insecure, t, runtime, maxParallelism,
+                insecureRegistries, shutdownGrace, allowedEntitlements, gc, runLimits, registryCertsDir, registries);
     }
 
     public KilndConfig withSocketGroup(String g) {
         return new KilndConfig(root, addresses, g, insecureTcp, tls, runtime, maxParallelism,
-                insecureRegistries, shutdownGrace, allowedEntitlements);
+                insecureRegistries, shutdownGrace, allowedEntitlements, gc, runLimits, registryCertsDir, registries);
     }
 
     public KilndConfig withRuntime(String r) {
         return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, r, maxParallelism,
-                insecureRegistries, shutdownGrace, allowedEntitlements);
+                insecureRegistries, shutdownGrace, allowedEntitlements, gc, runLimits, registryCertsDir, registries);
     }
 
     public KilndConfig withAllowedEntitlements(Set<String> e) {
         return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism,
-                insecureRegistries, shutdownGrace, e);
+                insecureRegistries, shutdownGrace, e, gc, runLimits, registryCertsDir, registries);
     }
 
     public KilndConfig withShutdownGrace(Duration g) {
         return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism,
-                insecureRegistries, g, allowedEntitlements);
+                insecureRegistries, g, allowedEntitlements, gc, runLimits, registryCertsDir, registries);
     }
 
-    private static String string(Map<String, Object> m, String k) {
-        if (m.get(k) instanceof String s) {
-            return s;
-        }
-        throw new IllegalArgumentException(k + " must be a string");
-    }
-
-    private static long number(Map<String, Object> m, String k) {
-        if (m.get(k) instanceof Long l && l >= 0 && l <= Integer.MAX_VALUE) {
-            return l;
-        }
-        throw new IllegalArgumentException(k + " must be a non-negative integer");
-    }
-
-    private static boolean bool(Map<String, Object> m, String k) {
-        if (m.get(k) instanceof Boolean b) {
-            return b;
-        }
-        throw new IllegalArgumentException(k + " must be true or false");
-    }
-
-    private static List<String> strings(Map<String, Object> m, String k) {
-        Object v = m.get(k);
-        List<String> out = new ArrayList<>();
-        if (v instanceof String s) {
-            out.add(s);
-            return out;
-        }
-        if (v instanceof List<?> l) {
-            for (Object o : l) {
-                if (!(o instanceof String s)) {
-                    throw new IllegalArgumentException(k + " must be a list of strings");
-                }
-                out.add(s);
-            }
-            return out;
-        }
-        throw new IllegalArgumentException(k + " must be a list of strings");
+    public KilndConfig withRunLimits(ResourceLimits limits) {
+        return new KilndConfig(root, addresses, socketGroup, insecureTcp, tls, runtime, maxParallelism,
+                insecureRegistries, shutdownGrace, allowedEntitlements, gc, limits, registryCertsDir, registries);
     }
 }

@@ -13,13 +13,31 @@ import java.util.Map;
  * of tables) is rejected with its line number, so a config never half-parses.
  *
  * <p>The result maps each key's full dotted name ({@code grpc.tls.cert}) to a String, Long,
- * Boolean or List of them.
+ * Boolean or List of them. A key segment that is not a bare key (letters, digits, {@code _},
+ * {@code -}) keeps its quotes in the dotted name, so that {@code [registry."docker.io"]} with
+ * {@code mirrors = […]} gives {@code registry."docker.io".mirrors}; {@link #segments} splits
+ * such a name again. {@link #parseWithLines} also tells the line each key was set on.
  */
 public final class TomlSubset {
     private TomlSubset() {}
 
+    /** A parsed document: the values by dotted name, and the line each was set on. */
+    public record Document(Map<String, Object> values, Map<String, Integer> lines) {
+        /** "line N: " for a key of the document, or "" for one it does not have. */
+        public String where(String key) {
+            Integer line = lines.get(key);
+            return line == null ? "" : "line " + line + ": ";
+        }
+    }
+
     public static Map<String, Object> parse(String text) {
+        return parseWithLines(text).values();
+    }
+
+    /** Parses {@code text}, keeping the line number of every key. */
+    public static Document parseWithLines(String text) {
         Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Integer> where = new LinkedHashMap<>();
         String table = "";
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -50,8 +68,39 @@ public final class TomlSubset {
             if (out.put(full, value) != null) {
                 throw new IllegalArgumentException("line " + lineNo + ": key \"" + full + "\" defined twice");
             }
+            where.put(full, lineNo);
         }
+        return new Document(out, where);
+    }
+
+    /** The segments of a dotted name as {@link #parse} writes it, quotes removed: {@code registry."a.b".x} → [registry, a.b, x]. */
+    public static List<String> segments(String dottedName) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < dottedName.length(); i++) {
+            char ch = dottedName.charAt(i);
+            if (quoted && ch == '\\' && i + 1 < dottedName.length()) {
+                cur.append(dottedName.charAt(++i));
+            } else if (ch == '"') {
+                quoted = !quoted;
+            } else if (ch == '.' && !quoted) {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        out.add(cur.toString());
         return out;
+    }
+
+    /** A key segment as it appears in a dotted name: bare when it can be, else quoted. */
+    static String segment(String key) {
+        if (!key.isEmpty() && key.chars().allMatch(c -> Character.isLetterOrDigit(c) && c < 128 || c == '_' || c == '-')) {
+            return key;
+        }
+        return "\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static final class Cursor {
@@ -107,7 +156,7 @@ public final class TomlSubset {
             StringBuilder sb = new StringBuilder();
             while (true) {
                 skipSpace();
-                sb.append(simpleKey());
+                sb.append(segment(simpleKey()));
                 skipSpace();
                 if (!atEnd() && peek() == '.') {
                     pos++;

@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * A running kilnd: one engine over the state dir for the daemon's lifetime, and a gRPC server
  * (Control and Session services) on each configured address: unix sockets (mode 0660, group
  * configurable) and TCP with mutual TLS, or plain TCP when explicitly allowed. Builds run
- * concurrently, each on its own virtual thread.
+ * concurrently, each on its own virtual thread. The engine gets the config's GC policy, RUN
+ * resource limits and registry settings (mirrors, CAs, insecure hosts).
  *
  * <p>Lifecycle: {@link #start} binds every address or fails; {@link #shutdown} stops
  * accepting builds, lets running ones finish within the grace period, cancels the rest and
@@ -68,8 +69,11 @@ public final class Kilnd implements AutoCloseable {
     public static Kilnd start(KilndConfig config, Consumer<String> log) throws IOException {
         BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
         Path root = config.root().toAbsolutePath();
+        dev.kiln.engine.GcPolicy gc = config.gcPolicy();
         Engine engine = Engine.open(new EngineConfig(root, config.runtime(), config.maxParallelism(),
-                config.insecureRegistries(), null), log);
+                config.insecureRegistries(), config.registryCertsDir(), gc, config.runLimits(), config.registries()), log);
+        log.accept("kilnd: gc " + describe(gc) + "; RUN limits: " + config.runLimits()
+                + (config.registries().isEmpty() ? "" : "; registry settings for " + String.join(", ", config.registries().keySet())));
         Kilnd k = null;
         try {
             ContextStore contexts = new ContextStore(root.resolve("contexts"));
@@ -87,6 +91,21 @@ public final class Kilnd implements AutoCloseable {
             engine.close();
             throw e;
         }
+    }
+
+    private static String describe(dev.kiln.engine.GcPolicy gc) {
+        if (!gc.enabled()) {
+            return "off";
+        }
+        List<String> parts = new ArrayList<>();
+        if (gc.keepStorage() > 0) {
+            parts.add("keep_storage=" + dev.kiln.worker.gc.PruneOptions.formatSize(gc.keepStorage()));
+        }
+        if (!gc.keepDuration().isZero()) {
+            parts.add("keep_duration=" + gc.keepDuration().toSeconds() + "s");
+        }
+        parts.add(gc.interval().isZero() ? "after builds" : "after builds and every " + gc.interval().toSeconds() + "s");
+        return String.join(" ", parts);
     }
 
     private void listen(DaemonAddress a, Consumer<String> log) throws IOException {
