@@ -42,7 +42,8 @@ public final class BuildTracer implements AutoCloseable {
         resource.put(AttributeKey.stringKey("service.name"), config.serviceName());
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(resource.build())))
-                .addSpanProcessor(BatchSpanProcessor.builder(OtlpSpanExporters.create(config)).build())
+                .addSpanProcessor(BatchSpanProcessor.builder(OtlpSpanExporters.create(config))
+                        .setScheduleDelay(config.scheduleDelay()).build())
                 .build();
         return new BuildTracer(provider);
     }

@@ -13,7 +13,8 @@ import java.util.Optional;
  * variables: {@code OTEL_SDK_DISABLED}, {@code OTEL_TRACES_EXPORTER}, {@code OTEL_SERVICE_NAME}
  * (default {@code kilnd}), {@code OTEL_RESOURCE_ATTRIBUTES}, and the OTLP exporter's
  * {@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _TIMEOUT} and
- * {@code _PROTOCOL} and {@code _COMPRESSION}. Tracing is on when {@code OTEL_TRACES_EXPORTER=otlp}
+ * {@code _PROTOCOL} and {@code _COMPRESSION}, and the batch span processor's
+ * {@code OTEL_BSP_SCHEDULE_DELAY} (milliseconds between exports, default 5000). Tracing is on when {@code OTEL_TRACES_EXPORTER=otlp}
  * or an OTLP endpoint is set, and off when {@code OTEL_TRACES_EXPORTER=none} or
  * {@code OTEL_SDK_DISABLED=true}. The protocol is {@code http/protobuf} (the default),
  * {@code http/json} or {@code grpc}; as the specification says, a general endpoint gets
@@ -27,12 +28,13 @@ import java.util.Optional;
  *     http://host:4318/v1/traces}) or the collector's address (gRPC, e.g. {@code http://host:4317})
  * @param headers extra HTTP headers (gRPC metadata) sent with every export
  * @param compression {@code gzip} or {@code none}
+ * @param scheduleDelay how long ended spans wait before the batch they are in is exported
  * @param timeout how long one export may take
  * @param serviceName the {@code service.name} resource attribute
  * @param resourceAttributes further resource attributes
  */
 public record TracingConfig(Protocol protocol, URI tracesEndpoint, Map<String, String> headers, String compression,
-        Duration timeout, String serviceName, Map<String, String> resourceAttributes) {
+        Duration timeout, Duration scheduleDelay, String serviceName, Map<String, String> resourceAttributes) {
 
     /** The OTLP transports of the specification, by the names {@code OTEL_EXPORTER_OTLP_PROTOCOL} uses. */
     public enum Protocol {
@@ -114,13 +116,8 @@ public record TracingConfig(Protocol protocol, URI tracesEndpoint, Map<String, S
         } else if (!compression.equals("gzip") && !compression.equals("none")) {
             throw new IllegalArgumentException("OTLP compression " + compression + " is not supported (use gzip or none)");
         }
-        String timeout = signal(env, "TIMEOUT");
-        Duration t;
-        try {
-            t = timeout == null ? Duration.ofSeconds(10) : Duration.ofMillis(Long.parseLong(timeout));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("OTLP timeout \"" + timeout + "\" is not a number of milliseconds");
-        }
+        Duration t = millis(signal(env, "TIMEOUT"), "OTLP timeout", Duration.ofSeconds(10));
+        Duration delay = millis(value(env, "OTEL_BSP_SCHEDULE_DELAY"), "OTEL_BSP_SCHEDULE_DELAY", Duration.ofSeconds(5));
         String service = value(env, "OTEL_SERVICE_NAME");
         Map<String, String> headers = pairs(signal(env, "HEADERS"), "OTLP headers");
         Map<String, String> resource = pairs(value(env, "OTEL_RESOURCE_ATTRIBUTES"), "OTEL_RESOURCE_ATTRIBUTES");
@@ -128,7 +125,22 @@ public record TracingConfig(Protocol protocol, URI tracesEndpoint, Map<String, S
         if (service == null) {
             service = resource.getOrDefault("service.name", "kilnd");
         }
-        return Optional.of(new TracingConfig(protocol, endpoint, headers, compression, t, service, resource));
+        return Optional.of(new TracingConfig(protocol, endpoint, headers, compression, t, delay, service, resource));
+    }
+
+    private static Duration millis(String value, String what, Duration otherwise) {
+        if (value == null) {
+            return otherwise;
+        }
+        try {
+            long ms = Long.parseLong(value);
+            if (ms < 0) {
+                throw new NumberFormatException();
+            }
+            return Duration.ofMillis(ms);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " \"" + value + "\" is not a number of milliseconds");
+        }
     }
 
     /** The traces-specific variable if set, else the general OTLP one. */

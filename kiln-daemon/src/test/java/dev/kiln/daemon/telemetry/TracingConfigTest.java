@@ -22,6 +22,9 @@ class TracingConfigTest {
         assertThat(c.tracesEndpoint()).isEqualTo(URI.create("http://collector:4318/v1/traces"));
         assertThat(c.serviceName()).isEqualTo("kilnd");
         assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.scheduleDelay()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
+                "OTEL_BSP_SCHEDULE_DELAY", "200")).orElseThrow().scheduleDelay()).isEqualTo(Duration.ofMillis(200));
     }
 
     @Test
