@@ -128,9 +128,12 @@ class KilndSessionIT {
                 registry.certsDir().toString(), "login", "-u", LabRegistry.USERNAME, "-p", LabRegistry.PASSWORD,
                 registry.host()));
         assertThat(login.exit()).as(login.all()).isZero();
+        String cache = registry.reference("private/cache:1");
         KilnRunner.Run ok = client(loggedIn, Map.of(), "build", "--progress", "plain", "--push", "-t", target,
-                ctx.toString());
+                "--cache-to", "type=registry,ref=" + cache + ",mode=max", ctx.toString());
         assertThat(ok.exit()).as(ok.all()).isZero();
+        assertThat(registry.storageDir().resolve("docker/registry/v2/repositories/private/cache/_manifests/tags/1"))
+                .as("the cache export used the client's login").isDirectory();
         assertThat(ok.stderr()).contains("pushed " + target + "@sha256:").contains("RUN echo built-by-kilnd")
                 .doesNotContain("CACHED");
         assertThat(registry.storageDir().resolve("docker/registry/v2/repositories/private/app/_manifests/tags/1"))
@@ -141,11 +144,47 @@ class KilndSessionIT {
                 target, ctx.toString());
         assertThat(again.exit()).as(again.all()).isNotZero();
         assertThat(again.stderr()).contains("denied");
+        // a public base: the cache import is what the registry refuses without the client's login (a warning)
+        Path publicBase = Files.createDirectories(tmp.resolve("public-base-ctx"));
+        Files.writeString(publicBase.resolve("Dockerfile"), "FROM busybox\nRUN echo built-by-kilnd > /marker\n");
+        KilnRunner.Run cacheDenied = client(anonymous, Map.of(), "build", "--progress", "plain",
+                "--cache-from", "type=registry,ref=" + cache, publicBase.toString());
+        assertThat(cacheDenied.exit()).as(cacheDenied.all()).isZero();
+        assertThat(cacheDenied.stderr()).contains("cannot import cache from " + cache).contains("denied");
 
         assertThat(filesContaining(state, LabRegistry.PASSWORD)).as("password in the daemon's state dir").isEmpty();
         assertThat(Files.readString(daemonOut, StandardCharsets.ISO_8859_1)).doesNotContain(LabRegistry.PASSWORD);
         assertThat(Files.readString(daemonErr, StandardCharsets.ISO_8859_1)).doesNotContain(LabRegistry.PASSWORD);
         assertThat(ok.all() + denied.all() + again.all()).doesNotContain(LabRegistry.PASSWORD);
+    }
+
+    @Test
+    void bearerTokensOfOneSessionNeverServeAnother() throws Exception {
+        try (LabRegistry tokens = LabRegistry.token().start()) {
+            Path loggedIn = Files.createDirectories(tmp.resolve("token-client-config"));
+            String auth = java.util.Base64.getEncoder().encodeToString((LabRegistry.USERNAME + ":" + LabRegistry.PASSWORD)
+                    .getBytes(StandardCharsets.UTF_8));
+            Files.writeString(loggedIn.resolve("config.json"), "{\"auths\":{\"" + tokens.host() + "\":{\"auth\":\""
+                    + auth + "\"}}}");
+            Path ctx = Files.createDirectories(tmp.resolve("token-ctx"));
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo token-session > /marker\n");
+            int before = tokens.tokenRequestCount();
+            KilnRunner.Run first = client(loggedIn, Map.of(), "build", "--progress", "plain", "--push", "-t",
+                    tokens.reference("private/app:1"), ctx.toString());
+            assertThat(first.exit()).as(first.all()).isZero();
+            int afterFirst = tokens.tokenRequestCount();
+            assertThat(afterFirst).as("the first session asked for a token").isGreaterThan(before);
+            KilnRunner.Run second = client(loggedIn, Map.of(), "build", "--progress", "plain", "--push", "-t",
+                    tokens.reference("private/app:2"), ctx.toString());
+            assertThat(second.exit()).as(second.all()).isZero();
+            assertThat(tokens.tokenRequestCount()).as("the next session gets tokens of its own").isGreaterThan(afterFirst);
+
+            Path anonymous = Files.createDirectories(tmp.resolve("token-anonymous-config"));
+            KilnRunner.Run denied = client(anonymous, Map.of(), "build", "--progress", "plain", "--push", "-t",
+                    tokens.reference("private/app:3"), ctx.toString());
+            assertThat(denied.exit()).as(denied.all()).isNotZero();
+            assertThat(denied.stderr()).contains("denied");
+        }
     }
 
     @Test
