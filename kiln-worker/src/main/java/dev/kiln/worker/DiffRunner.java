@@ -21,22 +21,24 @@ import java.util.function.Function;
 
 /**
  * Runs {@link DiffOp}s, as BuildKit's diff: the result is a tree holding what {@code upper}
- * changed relative to {@code lower}, kept as one snapshot without a parent whose own changes
- * (its overlay diff) are exactly that change, deletions as whiteouts and replaced directories
- * as opaque ones. So the diff is one layer when exported, and a {@link MergeRunner} replaying it
- * onto another tree adds, replaces and deletes what {@code upper} did.
+ * changed relative to {@code lower}, kept as one snapshot without a parent whose files are
+ * exactly that change in overlay form (deletions as 0/0 whiteouts, replaced directories with
+ * the opaque xattr), so its {@link Snapshotter#layerDir} is the change: the diff is one layer
+ * when exported, and a {@link MergeRunner} replaying it onto another tree adds, replaces and
+ * deletes what {@code upper} did.
  *
  * <ul>
  *   <li>{@code lower} empty: the result is {@code upper} itself (all of it is new).</li>
  *   <li>{@code lower}'s snapshot chain is the start of {@code upper}'s (upper was built on lower):
- *       the snapshots between them are squashed, in order, into the new snapshot; nothing is
- *       compared. Equal chains give the empty tree.</li>
+ *       the layers ({@link Snapshotter#layerDir}) of the snapshots between them are squashed, in
+ *       order, into the new snapshot; nothing is compared. Equal chains give the empty tree.</li>
  *   <li>otherwise both trees are mounted read-only and compared file by file ({@link TreeChanges}).</li>
  * </ul>
  *
  * <p>Mounted alone (a view, a local output) the result shows what {@code upper} added and
  * changed; a deletion is then a 0/0 character device, because a snapshot without a parent is
- * bind-mounted rather than overlaid. Client directories cannot be diffed. The cache key is the
+ * bind-mounted rather than overlaid (and, with the copying snapshotter, also in a run on top of
+ * the diff without a merge). Client directories cannot be diffed. The cache key is the
  * solver's default for an op without content selectors: the op and its inputs' keys.
  */
 final class DiffRunner {
@@ -103,7 +105,7 @@ final class DiffRunner {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedIOException("cancelled");
             }
-            Path changes = snapshotter.diffDir(snapshots.get(i));
+            Path changes = snapshotter.layerDir(snapshots.get(i));
             if (i > 0) {
                 clearUnderOpaque(changes, out);
             }

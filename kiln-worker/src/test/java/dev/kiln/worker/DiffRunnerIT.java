@@ -120,7 +120,7 @@ class DiffRunnerIT {
 
         Result diff = diffs.run(new DiffOp(0, 1), List.of(lower, upper));
         assertThat(chain(diff)).as("one snapshot without a parent").hasSize(1);
-        assertThat(describe(snapshotter.diffDir(chain(diff).getFirst()))).containsExactlyEntriesOf(new TreeMap<>(java.util.Map.of(
+        assertThat(describe(snapshotter.layerDir(chain(diff).getFirst()))).containsExactlyEntriesOf(new TreeMap<>(java.util.Map.of(
                 "base.txt", "whiteout",
                 "etc", "dir",
                 "etc/app", "opaque dir",
@@ -165,7 +165,7 @@ class DiffRunnerIT {
         });
 
         Result diff = diffs.run(new DiffOp(0, 1), List.of(lower, upper));
-        assertThat(describe(snapshotter.diffDir(chain(diff).getFirst()))).containsExactlyEntriesOf(new TreeMap<>(java.util.Map.ofEntries(
+        assertThat(describe(snapshotter.layerDir(chain(diff).getFirst()))).containsExactlyEntriesOf(new TreeMap<>(java.util.Map.ofEntries(
                 java.util.Map.entry("becomes-dir", "dir"),
                 java.util.Map.entry("becomes-dir/inside", "in rw-r--r--"),
                 java.util.Map.entry("changed.txt", "new content rw-r--r--"),
