@@ -84,10 +84,17 @@ public record TracingConfig(Protocol protocol, URI tracesEndpoint, Map<String, S
         String base = value(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
         String traces = value(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
         if (exporter != null) {
-            if (exporter.equalsIgnoreCase("none")) {
+            // the specification's comma-separated list; kilnd has one exporter, otlp
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            for (String n : exporter.split(",")) {
+                if (!n.isBlank()) {
+                    names.add(n.trim().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            if (names.equals(java.util.Set.of("none"))) {
                 return Optional.empty();
             }
-            if (!exporter.equalsIgnoreCase("otlp")) {
+            if (!names.equals(java.util.Set.of("otlp"))) {
                 throw new IllegalArgumentException("OTEL_TRACES_EXPORTER=" + exporter + " is not supported by kilnd (use otlp or none)");
             }
         } else if (base == null && traces == null) {

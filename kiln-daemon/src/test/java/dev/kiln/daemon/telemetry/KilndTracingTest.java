@@ -21,5 +21,16 @@ class KilndTracingTest {
         });
         assertThat(result).isEqualTo("sha256:r");
         assertThat(given.get()).isSameAs(daemonSink);
+
+        given.set(null);
+        String solved = KilndTracing.tracedSolve("ref-llb", daemonSink, progress -> {
+            given.set(progress);
+            return "sha256:s";
+        }, r -> {
+            throw new AssertionError("no digest is asked for when tracing is off");
+        });
+        assertThat(solved).isEqualTo("sha256:s");
+        assertThat(given.get()).isSameAs(daemonSink);
+        assertThat(KilndTracing.start()).isFalse();
     }
 }

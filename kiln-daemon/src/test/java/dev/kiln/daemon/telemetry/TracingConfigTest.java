@@ -94,6 +94,9 @@ class TracingConfigTest {
     void unsupportedSettingsAreRefused() {
         assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "zipkin")))
                 .hasMessageContaining("zipkin");
+        assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", "otlp,console")))
+                .hasMessageContaining("otlp,console");
+        assertThat(TracingConfig.fromEnvironment(Map.of("OTEL_TRACES_EXPORTER", " otlp , otlp"))).isPresent();
         assertThatThrownBy(() -> TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317",
                 "OTEL_EXPORTER_OTLP_PROTOCOL", "http/thrift"))).hasMessageContaining("http/thrift")
                 .hasMessageContaining("grpc, http/protobuf or http/json");
