@@ -16,7 +16,8 @@ import java.util.OptionalInt;
  * ({@code /etc/subuid}, {@code /etc/subgid}) are ids 1..N, the way rootlesskit and buildah set up
  * theirs. The namespace is made by util-linux {@code unshare} (2.38 or later, which writes the id
  * maps through the setuid {@code newuidmap}/{@code newgidmap} of Debian's {@code uidmap}); inside it
- * the engine mounts overlayfs with {@code userxattr}, tmpfs and binds, and runc runs containers
+ * the engine mounts overlayfs with {@code userxattr} (or, where overlayfs cannot be mounted in a user
+ * namespace, falls back to the copying snapshotter and says so), tmpfs and binds, and runc runs containers
  * without touching the host's cgroups. The state dir defaults to {@code ~/.local/share/kiln}
  * (passed as {@code KILN_ROOT}, since inside the namespace the user looks like root).
  *
@@ -70,9 +71,6 @@ final class RootlessLauncher {
             missing.add("unprivileged user namespaces (sysctl user.max_user_namespaces > 0, "
                     + "kernel.unprivileged_userns_clone=1)");
         }
-        if (missing.isEmpty()) {
-            overlayProblem().ifPresent(missing::add);
-        }
         if (!missing.isEmpty()) {
             throw new KilnException("kiln runs rootless as " + user + " only with: " + String.join("; ", missing)
                     + ". Missing here, so run it as root or add them.");
@@ -99,45 +97,6 @@ final class RootlessLauncher {
             }
         } catch (IOException e) {
             throw new KilnException("cannot start the rootless engine with unshare: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Mounts a throw-away overlay with the options the snapshotter uses, in a user and mount namespace
-     * made like the engine's; describes what fails, or empty when it works. Kiln has no copying
-     * snapshotter fallback wired in yet, so rootless builds need overlayfs in a user namespace
-     * (Linux 5.11 or later).
-     */
-    static Optional<String> overlayProblem() throws InterruptedException {
-        Path probe = null;
-        try {
-            probe = Files.createTempDirectory("kiln-overlay-probe-");
-            for (String d : List.of("l", "u", "w", "m")) {
-                Files.createDirectories(probe.resolve(d));
-            }
-            Process p = new ProcessBuilder("unshare", "--map-root-user", "--mount", "--", "mount", "-t", "overlay",
-                    "overlay", "-o", "lowerdir=" + probe.resolve("l") + ",upperdir=" + probe.resolve("u") + ",workdir="
-                    + probe.resolve("w") + ",userxattr,index=off,redirect_dir=nofollow,metacopy=off",
-                    probe.resolve("m").toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            if (p.waitFor() != 0) {
-                return Optional.of("overlayfs mountable in a user namespace (Linux 5.11 or later; the probe said: "
-                        + out.lines().findFirst().orElse("exit " + p.exitValue()) + ")");
-            }
-            return Optional.empty();
-        } catch (IOException e) {
-            return Optional.of("a working unshare to probe overlayfs in a user namespace (" + e.getMessage() + ")");
-        } finally {
-            if (probe != null) {
-                // overlay leaves w/work with mode 000: remove the known, empty entries by name, never walking into it
-                for (String d : List.of("w/work", "w/index", "w", "u", "l", "m", "")) {
-                    try {
-                        Files.deleteIfExists(probe.resolve(d));
-                    } catch (IOException | RuntimeException e) {
-                        // a leftover empty probe directory in the temp dir is harmless
-                    }
-                }
-            }
         }
     }
 
