@@ -167,6 +167,19 @@ class LinkedCopyConversionTest {
     }
 
     @Test
+    void addOfUrlsAndGitRepositoriesReadsOnlyTheirSourcesWithLink() {
+        ConvertResult r = convert("FROM base\nADD --link https://example.com/f.txt https://example.com/r.git#v1 /dl/\n",
+                Map.of(), null, new DockerfileConverterTest.FakeResolver());
+        Definition d = r.definition();
+        Vertex copy = input(d, root(d), 1);
+        assertThat(((FileOp) copy.op()).base()).isEqualTo(-1);
+        assertThat(copy.inputs()).hasSize(2);
+        assertThat(copy.inputs()).extracting(e -> ((SourceOp) d.byDigest().get(e.vertex()).op()).identifier())
+                .containsExactly("https://example.com/f.txt", "git://example.com/r.git#v1");
+        assertThat(((FileOp) copy.op()).actions()).extracting(a -> ((FileAction.Copy) a).sourceInput()).containsExactly(0, 1);
+    }
+
+    @Test
     void historyAndConfigAreTheSameWithAndWithoutLink() {
         String df = "FROM base\nRUN echo one\nCOPY%s app /opt/app/\nADD%s x.tar /x/\nCMD [\"app\"]\n";
         ImageConfig linked = convert(df.formatted(" --link", " --link"), Map.of(), null,
