@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * limits and a small GC cap, driven by the real {@code ./kiln --addr}. The base image lives only
  * on the mirror (a lab registry); the registry it is named after is an access-logged registry
  * that does not have it, so its log shows whether it was asked. Then a daemon with an age-based
- * policy on a timer collects records while idle.
+ * policy on a timer collects records while idle. Daemonless, {@code KILN_REGISTRY_MIRRORS} and
+ * {@code KILN_RUN_*} do the same for the CLI's engine.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -145,5 +146,18 @@ class KilndConfigIT {
         assertThat(left).as("every reclaimable record is older than 2s after a while").isZero();
         KilnRunner.Run again = kiln("build", "-t", "aging:2", ctx.toString());
         assertThat(again.exit()).as("the state after timed collections builds again: " + again.all()).isZero();
+    }
+
+    @Test
+    @Order(3)
+    void daemonlessTheEnvironmentSetsMirrorsAndRunLimits() throws Exception {
+        Path ctx = context("daemonless", "FROM " + upstream.reference("library/busybox:1") + "\n"
+                + "RUN echo \"pids=$(cat /sys/fs/cgroup/pids/pids.max)\"\n");
+        KilnRunner.Run build = KilndProcess.kiln(Map.of("KILN_REGISTRY_MIRRORS", upstream.host() + "=http://" + mirror.host(),
+                "KILN_RUN_PIDS_LIMIT", "33"), List.of("--root", tmp.resolve("daemonless-state").toString(), "build",
+                "--progress", "plain", ctx.toString()));
+        assertThat(build.exit()).as(build.all()).isZero();
+        assertThat(build.stderr()).contains("pids=33");
+        assertThat(upstream.requests()).noneMatch(r -> r.path().contains("/library/busybox/"));
     }
 }

@@ -73,10 +73,45 @@ public record EngineConfig(Path stateDir, String runtime, int maxParallelExec, L
         }
     }
 
-    /** The settings of the daemonless CLI: GC policy and RUN limits from the environment, no per-registry settings. */
+    /**
+     * The settings of the daemonless CLI: GC policy and RUN limits from the environment, and pull
+     * mirrors from {@code KILN_REGISTRY_MIRRORS} (see {@link #mirrorsFromEnvironment}).
+     */
     public EngineConfig(Path stateDir, String runtime, int maxParallelExec, List<String> insecureRegistries,
                         Path registryCertsDir) {
-        this(stateDir, runtime, maxParallelExec, insecureRegistries, registryCertsDir, null, null, Map.of());
+        this(stateDir, runtime, maxParallelExec, insecureRegistries, registryCertsDir, null, null,
+                mirrorsFromEnvironment(System.getenv("KILN_REGISTRY_MIRRORS")));
+    }
+
+    /**
+     * Pull mirrors written as {@code KILN_REGISTRY_MIRRORS} holds them: {@code REGISTRY=MIRROR}
+     * entries separated by spaces or commas, a registry named again for each further mirror, in
+     * the order to try them ({@code docker.io=https://mirror.lan:5000 docker.io=http://cache.lan}).
+     * Null or blank: none.
+     *
+     * @throws KilnException naming the variable when an entry is malformed
+     */
+    public static Map<String, RegistryHostConfig> mirrorsFromEnvironment(String value) {
+        if (value == null || value.isBlank()) {
+            return Map.of();
+        }
+        Map<String, List<String>> mirrors = new java.util.LinkedHashMap<>();
+        for (String entry : value.strip().split("[\\s,]+")) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0 || eq == entry.length() - 1) {
+                throw new KilnException("KILN_REGISTRY_MIRRORS: \"" + entry + "\" is not REGISTRY=MIRROR");
+            }
+            mirrors.computeIfAbsent(entry.substring(0, eq), r -> new java.util.ArrayList<>()).add(entry.substring(eq + 1));
+        }
+        Map<String, RegistryHostConfig> out = new java.util.LinkedHashMap<>();
+        mirrors.forEach((registry, list) -> {
+            try {
+                out.put(registry, new RegistryHostConfig(list, List.of(), false, false));
+            } catch (IllegalArgumentException e) {
+                throw new KilnException("KILN_REGISTRY_MIRRORS: " + e.getMessage(), e);
+            }
+        });
+        return out;
     }
 
     public EngineConfig(Path stateDir, String runtime, int maxParallelExec) {
