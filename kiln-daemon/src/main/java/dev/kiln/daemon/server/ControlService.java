@@ -227,7 +227,11 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         out.onCompleted();
     }
 
-    /** Resolve: the engine's FROM resolution, with the daemon's registry credentials. */
+    /**
+     * Resolve: the engine's FROM resolution, with the registry credentials of the client's
+     * session when it names one (else the daemon's). Runs on a virtual thread of its own, as
+     * it may wait for the session and the registry.
+     */
     @Override
     public void resolve(ResolveRequest req, StreamObserver<ResolveResponse> out) {
         Platform platform;
@@ -243,14 +247,28 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                     .asRuntimeException());
             return;
         }
+        Thread.ofVirtual().name("resolve-" + req.getReference()).start(() -> resolveNow(req, platform, out));
+    }
+
+    private void resolveNow(ResolveRequest req, Platform platform, StreamObserver<ResolveResponse> out) {
         try {
-            var img = state.engine().resolveImage(req.getReference(), platform,
-                    dev.kiln.registry.dockerconfig.DockerConfig.fromEnvironment());
+            dev.kiln.session.credentials.CredentialSource credentials =
+                    dev.kiln.registry.dockerconfig.DockerConfig.fromEnvironment();
+            if (!req.getSessionId().isEmpty()) {
+                AttachedSession session = state.sessions().await(req.getSessionId(), 10_000);
+                if (session == null) {
+                    throw new KilnException("session " + req.getSessionId() + " is not attached to the daemon");
+                }
+                credentials = session.credentialSource();
+            }
+            var img = state.engine().resolveImage(req.getReference(), platform, credentials);
             String pinned = img.sourceIdentifier().substring(img.sourceIdentifier().indexOf("://") + 3);
             out.onNext(ResolveResponse.newBuilder().setPinnedReference(pinned)
                     .setDigest(pinned.substring(pinned.lastIndexOf('@') + 1))
                     .setImageConfig(com.google.protobuf.ByteString.copyFrom(img.config().toJson())).build());
             out.onCompleted();
+        } catch (InterruptedException e) {
+            out.onError(Status.CANCELLED.withDescription("cancelled").asRuntimeException());
         } catch (KilnException e) {
             Status status = e.getMessage() != null && e.getMessage().startsWith("invalid image reference")
                     ? Status.INVALID_ARGUMENT : Status.NOT_FOUND;
