@@ -133,7 +133,8 @@ final class ScratchCopy {
 
     private static int overflowId() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/overflowuid")).strip());
+            // not Files.readString: it reads sysctl files of /proc in pieces and gets "6" for "65534"
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/overflowuid")).getFirst().strip());
         } catch (IOException | RuntimeException e) {
             return 65534;
         }
