@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * receiver on loopback (the testkit's, decoding with the OTLP proto classes): a Dockerfile
  * build through {@code kiln --addr} and a raw LLB solve through {@link KilnClient#connect}
  * each become a trace with a root span (build id, frontend, result digest) and one child span
- * per vertex, the cached ones marked; the metrics port shows the builds, the cache hits and
+ * per vertex, the cached ones marked (a failing build's root span has an error status); the metrics port shows the builds, the cache hits and
  * misses, the context bytes and the disk used. Once over OTLP/HTTP protobuf, once over gRPC.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -71,10 +71,18 @@ class KilndTracingIT {
                 assertThat(build.exit()).as(build.all()).isZero();
             }
             solveLlb(kilnd.address(), "traced-llb:1");
+            Path bad = Files.createDirectories(tmp.resolve("bad"));
+            Files.writeString(bad.resolve("Dockerfile"), "FROM scratch\nCOPY missing.txt /missing.txt\n");
+            KilnRunner.Run failed = KilndProcess.kiln(Map.of(), List.of("--addr", kilnd.address(), "build", bad.toString()));
+            assertThat(failed.exit()).as(failed.all()).isNotZero();
 
-            List<ReceivedSpan> spans = receiver.await(s -> roots(s, "dockerfile").size() == 2 && roots(s, "llb").size() == 1
+            List<ReceivedSpan> spans = receiver.await(s -> roots(s, "dockerfile").size() == 3 && roots(s, "llb").size() == 1
                     && s.stream().filter(x -> !x.isRoot()).count() >= 7, Duration.ofSeconds(30));
-            List<ReceivedSpan> dockerfile = roots(spans, "dockerfile");
+            ReceivedSpan failedRoot = roots(spans, "dockerfile").stream()
+                    .filter(r -> !r.attributes().containsKey("kiln.build.result.digest")).findFirst().orElseThrow();
+            assertThat(failedRoot.statusCode()).isEqualTo(2);
+            assertThat(failedRoot.statusMessage()).contains("missing.txt");
+            List<ReceivedSpan> dockerfile = roots(spans, "dockerfile").stream().filter(r -> r != failedRoot).toList();
             for (ReceivedSpan root : dockerfile) {
                 assertThat(root.name()).isEqualTo("kilnd build");
                 assertThat(root.attributes().get("kiln.build.id")).asString().isNotEmpty();
@@ -104,8 +112,9 @@ class KilndTracingIT {
 
             String page = kilnd.scrapeUntil(p -> metric(p, "kilnd_disk_used_bytes") > 0);
             assertThat(metric(page, "kilnd_builds_total{status=\"completed\"}")).isEqualTo(3);
-            assertThat(metric(page, "kilnd_build_duration_seconds_count")).isEqualTo(3);
-            assertThat(metric(page, "kilnd_build_duration_seconds_bucket{le=\"+Inf\"}")).isEqualTo(3);
+            assertThat(metric(page, "kilnd_builds_total{status=\"failed\"}")).isEqualTo(1);
+            assertThat(metric(page, "kilnd_build_duration_seconds_count")).isEqualTo(4);
+            assertThat(metric(page, "kilnd_build_duration_seconds_bucket{le=\"+Inf\"}")).isEqualTo(4);
             assertThat(metric(page, "kilnd_steps_cached_total")).isPositive();
             assertThat(metric(page, "kilnd_steps_run_total")).isGreaterThanOrEqualTo(3); // two COPYs and the mkfile
             assertThat(metric(page, "kilnd_context_bytes_transferred_total")).isGreaterThanOrEqualTo(300_000);
