@@ -99,4 +99,85 @@ class KilnClientRemoteIT {
         assertThat(config.get("WorkingDir").asText()).isEqualTo("/srv");
         assertThat(config.get("Env").toString()).contains("PATH=/opt/tools:/bin:/usr/bin:/sbin:/usr/sbin");
     }
+
+    @Test
+    void kilndResolvesAPrivateImageWithTheClientsCredentialsOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.kiln.testkit.registry.LabRegistry.available(),
+                "docker-registry is not installed");
+        Path state = tmp.resolve("state");
+        KilnRunner kiln = KilnRunner.withBusybox(tmp, state);
+        try (var tokens = dev.kiln.testkit.registry.LabRegistry.token().start()) {
+            Path loggedIn = Files.createDirectories(tmp.resolve("client-docker-config"));
+            String auth = java.util.Base64.getEncoder().encodeToString((dev.kiln.testkit.registry.LabRegistry.USERNAME
+                    + ":" + dev.kiln.testkit.registry.LabRegistry.PASSWORD).getBytes(StandardCharsets.UTF_8));
+            Files.writeString(loggedIn.resolve("config.json"), "{\"auths\":{\"" + tokens.host() + "\":{\"auth\":\""
+                    + auth + "\"}}}");
+            String ref = tokens.reference("private/tool:1");
+            assertThat(kiln.run("tag", "busybox:latest", ref).exit()).isZero();
+            KilnRunner.Run push = kiln.runWithEnv(loggedIn, List.of("push", ref));
+            assertThat(push.exit()).as(push.all()).isZero();
+            assertThat(kiln.run("rmi", ref).exit()).as("the daemon's store does not name the private image").isZero();
+
+            Path daemonConfig = Files.createDirectories(tmp.resolve("daemon-docker-config"));
+            Path sock = tmp.resolve("run/kilnd.sock");
+            Path daemonErr = tmp.resolve("kilnd.err");
+            ProcessBuilder pb = new ProcessBuilder(KilnRunner.repoRoot().resolve("kilnd").toString(), "--config",
+                    "/dev/null", "--root", state.toString(), "--addr", "unix://" + sock)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(daemonErr.toFile());
+            pb.environment().put("DOCKER_CONFIG", daemonConfig.toString());
+            Process daemon = pb.start();
+            try {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                while (!Files.readString(daemonErr).contains("kilnd: ready")) {
+                    if (!daemon.isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("kilnd did not start:\n" + Files.readString(daemonErr));
+                    }
+                    Thread.sleep(100);
+                }
+                KilnRunner.Run ok = resolveInAClient(loggedIn, "unix://" + sock, ref);
+                assertThat(ok.exit()).as(ok.all()).isZero();
+                assertThat(ok.stdout()).contains("pinned " + ref + "@sha256:").contains("run: private-base-ok");
+
+                Path anonymous = Files.createDirectories(tmp.resolve("anonymous-docker-config"));
+                KilnRunner.Run denied = resolveInAClient(anonymous, "unix://" + sock, ref);
+                assertThat(denied.exit()).as(denied.all()).isNotZero();
+                assertThat(denied.stderr()).contains("private/tool");
+            } finally {
+                daemon.destroy();
+                daemon.waitFor();
+            }
+            assertThat(Files.readString(daemonErr, StandardCharsets.ISO_8859_1))
+                    .doesNotContain(dev.kiln.testkit.registry.LabRegistry.PASSWORD);
+        }
+    }
+
+    /** Runs {@link ResolveAndRun} in a JVM of its own whose docker config is {@code dockerConfig}. */
+    private static KilnRunner.Run resolveInAClient(Path dockerConfig, String addr, String ref) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), ResolveAndRun.class.getName(), addr, ref);
+        pb.environment().put("DOCKER_CONFIG", dockerConfig.toString());
+        pb.environment().remove("KILN_HOST");
+        return KilnRunner.finish(pb.start());
+    }
+
+    /**
+     * A client program: resolves {@code REF} through the kilnd at {@code ADDR} (its registry
+     * credentials are this process's docker config) and runs a step on it, printing the pinned
+     * reference and the step's output.
+     */
+    static final class ResolveAndRun {
+        public static void main(String[] args) throws Exception {
+            try (KilnClient client = KilnClient.connect(args[0])) {
+                System.out.println("pinned " + client.resolveImage(args[1], dev.kiln.common.Platform.host()).reference());
+                StringBuilder logs = new StringBuilder();
+                client.solve(State.image(args[1]).run("echo private-base-ok"), null, List.of(), e -> {
+                    if (e instanceof ProgressEvent.Log l) {
+                        logs.append(new String(l.data(), StandardCharsets.UTF_8));
+                    }
+                });
+                System.out.println("run: " + logs.toString().strip());
+            }
+        }
+    }
 }
