@@ -67,8 +67,8 @@ public record SnapshotterChoice(SnapshotterKind kind, boolean forced, Optional<S
         }
         return Optional.of(overlayProblem.map(p -> "kiln: overlayfs is not available here (" + p
                 + "); using the copying snapshotter (slower, more disk)")
-                .orElse("kiln: this state dir was made with the copying snapshotter where overlayfs was not "
-                        + "available, and keeps using it (slower, more disk)"));
+                .orElse("kiln: this state dir was made with the copying snapshotter and keeps using it "
+                        + "(slower, more disk; KILN_SNAPSHOTTER=native says so and silences this)"));
     }
 
     /** A short description for status output: {@code overlay}, or {@code native (automatic: REASON)}. */
