@@ -11,15 +11,17 @@ import java.util.List;
  * second graph, a RUN that reads it, tagged as given. Usage (as root, busybox:latest in the
  * store, e.g. from examples/build.sh):
  * <pre>
- *   java -cp 'kiln-cli/target/*:kiln-cli/target/lib/*' examples/java-llb/BuildWithJava.java STATE_DIR TAG
+ *   java -cp 'kiln-cli/target/*:kiln-cli/target/lib/*' examples/java-llb/BuildWithJava.java STATE_DIR|ADDR TAG
  * </pre>
- * or {@code examples/java-llb/run.sh STATE_DIR TAG}. Progress is printed to stderr, the
- * manifest digest to stdout.
+ * or {@code examples/java-llb/run.sh STATE_DIR|ADDR TAG}: a state dir builds in this process,
+ * a kilnd address ({@code unix:///run/kiln/kilnd.sock}, {@code tcp://…}) through that daemon.
+ * Either way {@code busybox:latest} is pinned to its digest and its config's PATH applies to
+ * the RUN. Progress is printed to stderr, the manifest digest to stdout.
  */
 public class BuildWithJava {
     public static void main(String[] args) throws Exception {
         if (args.length != 2) {
-            System.err.println("usage: BuildWithJava STATE_DIR TAG");
+            System.err.println("usage: BuildWithJava STATE_DIR|unix://SOCKET|tcp://HOST:PORT TAG");
             System.exit(2);
         }
         State greeting = State.scratch()
@@ -29,7 +31,8 @@ public class BuildWithJava {
                 .dir("/app")
                 .file(FileActions.copy(greeting, "/greeting.txt", "greeting.txt"))
                 .run("echo \"$BUILT_BY says: $(cat greeting.txt)\" | tee built.txt");
-        try (KilnClient client = KilnClient.embedded(Path.of(args[0]))) {
+        boolean daemon = args[0].startsWith("unix://") || args[0].startsWith("tcp://");
+        try (KilnClient client = daemon ? KilnClient.connect(args[0]) : KilnClient.embedded(Path.of(args[0]))) {
             var result = client.solve(image, null, List.of(args[1]), BuildWithJava::print);
             System.out.println(result.manifest().digest());
         }

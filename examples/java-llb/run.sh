@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs BuildWithJava.java against the built kiln-cli: run.sh STATE_DIR TAG (as root).
+# Runs BuildWithJava.java against the built kiln-cli: run.sh STATE_DIR|unix://SOCKET TAG (as root).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 java="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
