@@ -1,0 +1,145 @@
+package dev.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Rootless builds on either snapshotter: an unprivileged user with subordinate ids builds the busybox
+ * base and an image whose RUN deletes and re-makes a directory, deletes a base file and writes through
+ * a {@code rw} bind of a context file owned by root (an id outside the user's namespace), once with the
+ * copying snapshotter ({@code KILN_SNAPSHOTTER=native}: whiteouts made by mknod and opaque markers as
+ * {@code user.overlay.opaque} inside the user namespace) and once with overlay; both give root's image
+ * digests (SOURCE_DATE_EPOCH pins the times), and the context file is left as it was.
+ * Needs root (to create the user), uidmap and util-linux 2.38.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RootlessSnapshotterIT {
+    private static final String EPOCH = "1700000000";
+    private static final Pattern IMAGE = Pattern.compile("writing image (sha256:[0-9a-f]{64})");
+    private final String user = "kilnsn" + UUID.randomUUID().toString().substring(0, 6);
+    private boolean created;
+    private Path work;
+
+    @BeforeAll
+    void createUser() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        assumeTrue(BuildIT.onPath("newuidmap") && BuildIT.onPath("newgidmap"), "uidmap is not installed");
+        assumeTrue(BuildIT.exec(null, "unshare", "--help").stdout().contains("--map-users"), "unshare < 2.38");
+        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")) && BuildIT.onPath("runc"), "busybox-static or runc missing");
+        work = Files.createTempDirectory(Path.of("/tmp"), "kiln-rootless-sn-");
+        Files.setAttribute(work, "unix:mode", 0755);
+        KilnRunner.Run add = BuildIT.exec(null, "useradd", "-m", "-d", work.resolve("home").toString(), "-s", "/bin/sh", user);
+        assertThat(add.exit()).as(add.all()).isZero();
+        created = true;
+        removeSubordinateIds();
+        Files.writeString(Path.of("/etc/subuid"), user + ":720896:65536\n", StandardOpenOption.APPEND);
+        Files.writeString(Path.of("/etc/subgid"), user + ":720896:65536\n", StandardOpenOption.APPEND);
+        Path bb = Files.createDirectories(work.resolve("busybox"));
+        Path src = KilnRunner.repoRoot().resolve("examples/busybox");
+        try (var files = Files.walk(src)) {
+            for (Path f : files.toList()) {
+                Path t = bb.resolve(src.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        Files.copy(Path.of("/bin/busybox"), bb.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        Path app = Files.createDirectories(work.resolve("app"));
+        Files.writeString(app.resolve("Dockerfile"), """
+                FROM busybox
+                RUN mkdir -p /data/sub && echo 1 > /data/sub/f && echo keep > /data/keep && chown 1000:1000 /data/keep
+                RUN rm -rf /data/sub && mkdir /data/sub && echo 2 > /data/sub/g && echo more >> /data/keep && rm /bin/vi
+                RUN --mount=type=bind,target=/ctx,rw echo scribble >> /ctx/root-owned.txt && cp /ctx/root-owned.txt /scribbled
+                """);
+        Files.writeString(app.resolve("root-owned.txt"), "root's\n");
+        for (Path d : List.of(Files.createDirectories(work.resolve("native")), Files.createDirectories(work.resolve("overlay")))) {
+            assertThat(BuildIT.exec(null, "chown", user, d.toString()).exit()).isZero();
+        }
+        assertThat(BuildIT.exec(null, "chmod", "-R", "a+rX", work.toString()).exit()).isZero();
+        assertThat(BuildIT.exec(null, "chown", "-R", user + ":", app.toString(), bb.toString()).exit()).isZero();
+        assertThat(BuildIT.exec(null, "chown", "root:root", app.resolve("root-owned.txt").toString()).exit()).isZero();
+    }
+
+    @AfterAll
+    void removeUser() throws Exception {
+        if (created) {
+            BuildIT.exec(null, "userdel", "-r", "-f", user);
+            removeSubordinateIds();
+        }
+        if (work != null) {
+            BuildIT.exec(null, "rm", "-rf", work.toString());
+        }
+    }
+
+    private void removeSubordinateIds() throws IOException {
+        for (String f : List.of("/etc/subuid", "/etc/subgid")) {
+            Path p = Path.of(f);
+            if (Files.exists(p)) {
+                Files.write(p, Files.readAllLines(p).stream().filter(l -> !l.startsWith(user + ":")).toList());
+            }
+        }
+    }
+
+    /** Runs the launcher as the user over {@code state} ({@code KILN_ROOT}), with {@code KILN_SNAPSHOTTER} if given. */
+    private KilnRunner.Run kilnAsUser(Path state, String snapshotter, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user, "--", "env", "KILN_ROOT=" + state,
+                "SOURCE_DATE_EPOCH=" + EPOCH));
+        if (snapshotter != null) {
+            cmd.add("KILN_SNAPSHOTTER=" + snapshotter);
+        }
+        cmd.add(KilnRunner.repoRoot().resolve("kiln").toString());
+        cmd.addAll(List.of(args));
+        return KilnRunner.finish(new ProcessBuilder(cmd).directory(work.toFile()).start());
+    }
+
+    private KilnRunner.Run kilnAsRoot(Path state, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("env", "-u", "KILN_SNAPSHOTTER", "SOURCE_DATE_EPOCH=" + EPOCH,
+                KilnRunner.repoRoot().resolve("kiln").toString(), "--root", state.toString()));
+        cmd.addAll(List.of(args));
+        return KilnRunner.finish(new ProcessBuilder(cmd).directory(work.toFile()).start());
+    }
+
+    private static String image(KilnRunner.Run r) {
+        assertThat(r.exit()).as(r.all()).isZero();
+        Matcher m = IMAGE.matcher(r.stderr());
+        assertThat(m.find()).as(r.all()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void bothSnapshottersGiveRootsImagesInAUserNamespace() throws Exception {
+        Path rootState = work.resolve("root-state");
+        String base = image(kilnAsRoot(rootState, "build", "--progress", "plain", "-t", "busybox:latest", "busybox"));
+        String app = image(kilnAsRoot(rootState, "build", "--progress", "plain", "-t", "app:1", "app"));
+
+        for (String snapshotter : List.of("native", "overlay")) {
+            Path state = work.resolve(snapshotter).resolve("kiln");
+            assertThat(image(kilnAsUser(state, snapshotter, "build", "--progress", "plain", "-t", "busybox:latest",
+                    "busybox"))).as("busybox, rootless " + snapshotter).isEqualTo(base);
+            KilnRunner.Run built = kilnAsUser(state, snapshotter, "build", "--progress", "plain", "-t", "app:1", "app");
+            assertThat(image(built)).as("app, rootless " + snapshotter).isEqualTo(app);
+            assertThat(state.resolve("snapshots/kind")).hasContent(snapshotter);
+        }
+        assertThat(work.resolve("app/root-owned.txt")).hasContent("root's");
+        assertThat(BuildIT.exec(null, "stat", "-c", "%u", work.resolve("app/root-owned.txt").toString()).stdout().strip())
+                .isEqualTo("0");
+    }
+}
