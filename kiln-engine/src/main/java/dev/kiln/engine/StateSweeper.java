@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Cleans what a killed process left in the state dir before an engine uses it: mounts under
- * {@code mounts/} are unmounted and removed, and active snapshots (never committed, so never
- * referenced by a cache record) are deleted. Runs with the state lock held, so nothing else
+ * {@code mounts/} are unmounted and removed, an interrupted overlay probe's directory is removed,
+ * and active snapshots (never committed, so never referenced by a cache record) are deleted. Runs with the state lock held, so nothing else
  * is using them.
  */
 final class StateSweeper {
@@ -48,6 +48,7 @@ final class StateSweeper {
                 }
             }
         }
+        sweepOverlayProbes(state.resolve("snapshots"));
         for (Info i : snapshotter.list()) {
             if (i.kind() != Info.Kind.COMMITTED) {
                 try {
@@ -56,6 +57,26 @@ final class StateSweeper {
                     // removed by the next sweep
                 }
             }
+        }
+    }
+
+    /** Unmounts and deletes what an overlay probe ({@link dev.kiln.snapshot.OverlayProbe}) killed midway left. */
+    static void sweepOverlayProbes(Path snapshotRoot) throws IOException {
+        if (!Files.isDirectory(snapshotRoot)) {
+            return;
+        }
+        List<Path> probes;
+        try (var s = Files.list(snapshotRoot)) {
+            probes = s.filter(p -> p.getFileName().toString().startsWith("overlay-probe-")).toList();
+        }
+        Mounter mounter = new Mounter();
+        for (Path p : probes) {
+            try {
+                mounter.unmount(p.resolve("merged"));
+            } catch (RuntimeException e) {
+                // not mounted
+            }
+            dev.kiln.common.files.FileTrees.deleteRecursively(p);
         }
     }
 
