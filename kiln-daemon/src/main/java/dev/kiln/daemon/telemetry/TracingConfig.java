@@ -5,17 +5,20 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Where and how kilnd exports build traces, read from the standard OpenTelemetry environment
  * variables: {@code OTEL_SDK_DISABLED}, {@code OTEL_TRACES_EXPORTER}, {@code OTEL_SERVICE_NAME}
  * (default {@code kilnd}), {@code OTEL_RESOURCE_ATTRIBUTES}, and the OTLP exporter's
- * {@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _TIMEOUT} and
+ * {@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _TIMEOUT},
  * {@code _PROTOCOL} and {@code _COMPRESSION}, and the batch span processor's
- * {@code OTEL_BSP_SCHEDULE_DELAY} (milliseconds between exports, default 5000). Tracing is on when {@code OTEL_TRACES_EXPORTER=otlp}
- * or an OTLP endpoint is set, and off when {@code OTEL_TRACES_EXPORTER=none} or
+ * {@code OTEL_BSP_SCHEDULE_DELAY} (milliseconds between exports, default 5000). Tracing is on
+ * when {@code OTEL_TRACES_EXPORTER=otlp} or an OTLP endpoint is set, and off when {@code OTEL_TRACES_EXPORTER=none} or
  * {@code OTEL_SDK_DISABLED=true}. The protocol is {@code http/protobuf} (the default),
  * {@code http/json} or {@code grpc}; as the specification says, a general endpoint gets
  * {@code /v1/traces} appended for the HTTP protocols and is used as it is for gRPC, a
@@ -28,8 +31,8 @@ import java.util.Optional;
  *     http://host:4318/v1/traces}) or the collector's address (gRPC, e.g. {@code http://host:4317})
  * @param headers extra HTTP headers (gRPC metadata) sent with every export
  * @param compression {@code gzip} or {@code none}
- * @param scheduleDelay how long ended spans wait before the batch they are in is exported
  * @param timeout how long one export may take
+ * @param scheduleDelay how long ended spans wait before the batch they are in is exported
  * @param serviceName the {@code service.name} resource attribute
  * @param resourceAttributes further resource attributes
  */
@@ -85,16 +88,16 @@ public record TracingConfig(Protocol protocol, URI tracesEndpoint, Map<String, S
         String traces = value(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
         if (exporter != null) {
             // the specification's comma-separated list; kilnd has one exporter, otlp
-            java.util.Set<String> names = new java.util.TreeSet<>();
+            Set<String> names = new TreeSet<>();
             for (String n : exporter.split(",")) {
                 if (!n.isBlank()) {
-                    names.add(n.trim().toLowerCase(java.util.Locale.ROOT));
+                    names.add(n.trim().toLowerCase(Locale.ROOT));
                 }
             }
-            if (names.equals(java.util.Set.of("none"))) {
+            if (names.equals(Set.of("none"))) {
                 return Optional.empty();
             }
-            if (!names.equals(java.util.Set.of("otlp"))) {
+            if (!names.equals(Set.of("otlp"))) {
                 throw new IllegalArgumentException("OTEL_TRACES_EXPORTER=" + exporter + " is not supported by kilnd (use otlp or none)");
             }
         } else if (base == null && traces == null) {

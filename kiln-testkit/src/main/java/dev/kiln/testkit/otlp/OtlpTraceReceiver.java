@@ -3,6 +3,7 @@ package dev.kiln.testkit.otlp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -19,6 +20,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,9 +29,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.zip.GZIPInputStream;
 
 /**
  * An OTLP traces receiver on loopback for tests, standing in for an OpenTelemetry collector:
@@ -62,6 +66,8 @@ public final class OtlpTraceReceiver implements AutoCloseable {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The metadata of the gRPC call being handled on this thread (set around the service method). */
+    private static final ThreadLocal<Map<String, String>> CURRENT_METADATA = ThreadLocal.withInitial(Map::of);
     private final List<ReceivedSpan> spans = new ArrayList<>();
     private final List<String> contentTypes = new ArrayList<>();
     private final List<Map<String, String>> headers = new ArrayList<>();
@@ -77,7 +83,7 @@ public final class OtlpTraceReceiver implements AutoCloseable {
         r.http.createContext("/v1/traces", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
-                try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+                try (var in = new GZIPInputStream(new ByteArrayInputStream(body))) {
                     body = in.readAllBytes();
                 }
             }
@@ -88,7 +94,7 @@ public final class OtlpTraceReceiver implements AutoCloseable {
                     status = 405;
                 } else {
                     Map<String, String> h = new LinkedHashMap<>();
-                    exchange.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), v.getFirst()));
+                    exchange.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), v.getFirst()));
                     List<ReceivedSpan> got = type.startsWith("application/json") ? fromJson(JSON.readTree(body))
                             : fromProto(ExportTraceServiceRequest.parseFrom(body));
                     r.received(type, h, got);
@@ -124,7 +130,7 @@ public final class OtlpTraceReceiver implements AutoCloseable {
                     }
                 }
                 ServerCall.Listener<Q> delegate = next.startCall(call, md);
-                return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
                     @Override
                     public void onHalfClose() {
                         CURRENT_METADATA.set(h);
@@ -141,8 +147,6 @@ public final class OtlpTraceReceiver implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(service, metadata)).build().start();
         return r;
     }
-
-    private static final ThreadLocal<Map<String, String>> CURRENT_METADATA = ThreadLocal.withInitial(Map::of);
 
     /** {@code http://127.0.0.1:PORT}: the receiver's base endpoint ({@code OTEL_EXPORTER_OTLP_ENDPOINT}). */
     public String endpoint() {
@@ -245,9 +249,9 @@ public final class OtlpTraceReceiver implements AutoCloseable {
             Map<String, Object> resource = attributes(rs.path("resource").path("attributes"));
             for (JsonNode ss : rs.path("scopeSpans")) {
                 for (JsonNode s : ss.path("spans")) {
-                    out.add(new ReceivedSpan(s.path("traceId").asText().toLowerCase(java.util.Locale.ROOT),
-                            s.path("spanId").asText().toLowerCase(java.util.Locale.ROOT),
-                            s.path("parentSpanId").asText("").toLowerCase(java.util.Locale.ROOT), s.path("name").asText(),
+                    out.add(new ReceivedSpan(s.path("traceId").asText().toLowerCase(Locale.ROOT),
+                            s.path("spanId").asText().toLowerCase(Locale.ROOT),
+                            s.path("parentSpanId").asText("").toLowerCase(Locale.ROOT), s.path("name").asText(),
                             s.path("startTimeUnixNano").asLong(), s.path("endTimeUnixNano").asLong(),
                             attributes(s.path("attributes")), s.path("status").path("code").asLong(0),
                             s.path("status").path("message").asText(""), resource));
