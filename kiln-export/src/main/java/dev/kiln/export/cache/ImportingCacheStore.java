@@ -1,13 +1,18 @@
 package dev.kiln.export.cache;
 
 import dev.kiln.common.Digest;
+import dev.kiln.oci.ContentStore;
+import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.layer.LayerBlob;
 import dev.kiln.solver.CacheStore;
 import dev.kiln.solver.JobContext;
 import dev.kiln.solver.Result;
 import dev.kiln.solver.SolvedStep;
+import dev.kiln.worker.BlobFetcher;
 import dev.kiln.worker.KilnWorker;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link dev.kiln.worker.RemoteLayers}): nothing is downloaded until a step runs on them or
  * an output needs their bytes. Saves go to the local store only.
  *
+ * <p>The worker keeps one fetcher per imported chain for as long as it runs, but a registry
+ * fetcher carries the credentials of the build (session) that imported it. So the worker is given
+ * an {@link AttachedFetchers} per chain instead, which fetches through a build that imported the
+ * chain and is still attached: once that build detached, its credentials serve no one.
+ *
  * <p>One per engine; a job's imported caches are {@link #attach attached} before it solves and
  * {@link #detach detached} after. Thread-safe.
  */
@@ -26,6 +36,42 @@ public final class ImportingCacheStore implements CacheStore {
     private final CacheStore local;
     private final KilnWorker worker;
     private final Map<String, List<ImportedCache>> byJob = new ConcurrentHashMap<>();
+    private final Map<List<Digest>, AttachedFetchers> chainFetchers = new ConcurrentHashMap<>();
+
+    /**
+     * The fetcher of one imported chain as the worker holds it: the fetchers of the attached jobs
+     * that imported the chain, by job; fetches go through the one attached last. With none
+     * attached, fetching fails (no build may use another's, finished, session).
+     */
+    public static final class AttachedFetchers implements BlobFetcher {
+        private final Map<String, BlobFetcher> byJob = new LinkedHashMap<>();
+
+        synchronized void put(String jobId, BlobFetcher fetcher) {
+            byJob.remove(jobId);
+            byJob.put(jobId, fetcher);
+        }
+
+        synchronized void remove(String jobId) {
+            byJob.remove(jobId);
+        }
+
+        /** The fetcher fetches go through now, if a job that imported the chain is attached. */
+        public synchronized Optional<BlobFetcher> current() {
+            return byJob.isEmpty() ? Optional.empty() : Optional.of(byJob.values().stream().reduce((a, b) -> b).orElseThrow());
+        }
+
+        @Override
+        public void fetch(Descriptor blob, ContentStore store) throws IOException {
+            BlobFetcher f = current().orElseThrow(() -> new IOException("blob " + blob.digest() + " is in an imported cache"
+                    + " that no running build has imported any more"));
+            f.fetch(blob, store);
+        }
+
+        @Override
+        public String describe() {
+            return current().map(BlobFetcher::describe).orElse("an imported cache no longer attached");
+        }
+    }
 
     public ImportingCacheStore(CacheStore local, KilnWorker worker) {
         this.local = local;
@@ -40,6 +86,9 @@ public final class ImportingCacheStore implements CacheStore {
 
     public void detach(String jobId) {
         byJob.remove(jobId);
+        for (AttachedFetchers f : chainFetchers.values()) {
+            f.remove(jobId);
+        }
     }
 
     @Override
@@ -58,7 +107,10 @@ public final class ImportingCacheStore implements CacheStore {
             if (chains.isPresent()) {
                 List<Result> out = new ArrayList<>();
                 for (List<LayerBlob> chain : chains.get()) {
-                    out.add(worker.remoteLayers().register(chain, cache.fetcher()));
+                    AttachedFetchers f = chainFetchers.computeIfAbsent(chain.stream().map(LayerBlob::diffId).toList(),
+                            k -> new AttachedFetchers());
+                    f.put(job.id(), cache.fetcher());
+                    out.add(worker.remoteLayers().register(chain, f));
                 }
                 return Optional.of(out);
             }

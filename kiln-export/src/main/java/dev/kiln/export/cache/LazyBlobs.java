@@ -35,9 +35,13 @@ public final class LazyBlobs {
         this.remote = remote;
     }
 
-    /** Where a blob that is not in the content store can be fetched from; empty when it is there, or unknown. */
+    /**
+     * Where a blob that is not in the content store can be fetched from; empty when it is there, or unknown.
+     * For an imported chain, the fetcher of the attached build it goes through (a registry one can mount).
+     */
     private Optional<BlobFetcher> lazy(Descriptor d) {
-        return content.exists(d.digestValue()) ? Optional.empty() : remote.fetcherOf(d.digestValue());
+        return (content.exists(d.digestValue()) ? Optional.<BlobFetcher>empty() : remote.fetcherOf(d.digestValue()))
+                .map(f -> f instanceof ImportingCacheStore.AttachedFetchers a ? a.current().orElse(a) : f);
     }
 
     /** Whether any of {@code blobs} is only in an imported cache. */
