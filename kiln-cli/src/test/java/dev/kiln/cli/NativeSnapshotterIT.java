@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The copying snapshotter end to end, through the real launcher: with {@code KILN_SNAPSHOTTER=native}
  * and {@code SOURCE_DATE_EPOCH}, the busybox base and a multi-stage build (RUN creating, changing and
- * deleting files, a directory deleted and made again, COPY --chown, USER, a writable context bind)
+ * deleting files, a directory deleted and made again, COPY --chown, COPY --link, USER, a writable
+ * context bind)
  * give the very image digests the overlay snapshotter gives, a second build is all cached, and a
  * state dir made with one snapshotter refuses the other.
  */
@@ -55,6 +56,7 @@ class NativeSnapshotterIT {
                 FROM busybox
                 COPY --from=build --chown=1000:1000 /out /srv/out
                 COPY --chown=2000:3000 hello.txt /srv/hello.txt
+                COPY --link hello.txt /srv/linked.txt
                 RUN mkdir -p /data/sub && echo 1 > /data/sub/f && echo keep > /data/keep && chmod 600 /data/keep
                 RUN rm -rf /data/sub && mkdir /data/sub && echo 2 > /data/sub/g && echo more >> /data/keep \\
                     && rm /bin/vi && chown 5:5 /etc/group
@@ -126,6 +128,7 @@ class NativeSnapshotterIT {
                 .doesNotContain("srv/out/gone/y").doesNotContain("bin/vi\n");
         assertThat(extract(tar, "data/keep")).isEqualTo("keep\nmore\n");
         assertThat(extract(tar, "srv/out/b")).isEqualTo("old\nchanged\n");
+        assertThat(extract(tar, "srv/linked.txt")).isEqualTo("hello\n");
         assertThat(extract(tar, "home/app/who")).isEqualTo("as 1000:1000\n");
         assertThat(extract(tar, "scribbled")).isEqualTo("scribble\n");
         assertThat(extract(tar, "srv/hello.txt")).as("the rw bind's write was discarded").isEqualTo("hello\n");
