@@ -109,6 +109,7 @@ abstract class SnapshotterContract {
                 Files.createDirectory(mnt.resolve("remade"));
                 Files.writeString(mnt.resolve("remade/fresh"), "fresh");
                 Files.writeString(mnt.resolve("kept/deep/new"), "n");
+                Files.createLink(mnt.resolve("linked"), mnt.resolve("added"));
             } finally {
                 mounter.unmount(mnt);
             }
@@ -118,8 +119,11 @@ abstract class SnapshotterContract {
             Path layer = s.layerDir("stepped");
             assertThat(LayerTrees.describe(layer)).containsExactly(
                     "added file", "changed file", "deleted whiteout", "kept dir", "kept/deep dir",
-                    "kept/deep/new file", "remade dir opaque", "remade/fresh file");
+                    "kept/deep/new file", "linked file", "remade dir opaque", "remade/fresh file");
             assertThat(layer.resolve("changed")).hasContent("new");
+            assertThat(Files.readAttributes(layer.resolve("linked"), java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                    .as("a hard link made by the step stays one")
+                    .isEqualTo(Files.readAttributes(layer.resolve("added"), java.nio.file.attribute.BasicFileAttributes.class).fileKey());
             assertThat(s.layerDir("stepped")).isEqualTo(layer);
         }
     }
