@@ -126,6 +126,11 @@ final class BuildTrace implements ProgressSink {
         followers.clear();
     }
 
+    /** The events received so far (without output chunks), e.g. the context upload that precedes the engine's work. */
+    synchronized List<ProgressEvent> replay() {
+        return events.stream().filter(e -> !e.hasLog()).map(ProgressCodec::decode).toList();
+    }
+
     synchronized List<String> tail() {
         return List.copyOf(tail);
     }

@@ -96,7 +96,7 @@ final class DaemonBuild {
                     df.getPlatform().isEmpty() ? Platform.host() : Platform.parse(df.getPlatform()),
                     df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty(),
                     grants).withCaches(caches(df.getCacheFromList(), false), caches(df.getCacheToList(), true));
-            return dev.kiln.daemon.telemetry.KilndTracing.traced(req.getRef(), df.getTarget(), trace,
+            return dev.kiln.daemon.telemetry.KilndTracing.traced(req.getRef(), df.getTarget(), trace.replay(), trace,
                     progress -> engine.build(br, session.credentialSource(), progress), result -> result.manifest().digest());
         } finally {
             lock.readLock().unlock();
@@ -141,7 +141,7 @@ final class DaemonBuild {
                     req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
                     false, Set.of(), Map.of(), platform,
                     llb.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(llb.getSourceDateEpoch())) : Optional.empty());
-            return dev.kiln.daemon.telemetry.KilndTracing.tracedSolve(req.getRef(), trace,
+            return dev.kiln.daemon.telemetry.KilndTracing.tracedSolve(req.getRef(), trace.replay(), trace,
                     progress -> engine.solve(def, config, br, session.credentialSource(), progress), result -> result.manifest().digest());
         } finally {
             if (copy != null) {

@@ -17,7 +17,9 @@ import java.util.Map;
  * child span of the build's root span when a vertex starts (named as the user sees the vertex,
  * starting at the event's time), marks it {@code cached=true} when the cache served it, and
  * ends it at its {@link ProgressEvent.Completed} time with an error status when it failed.
- * Warnings become events on the root span; logs and transfer statuses are not traced.
+ * A finished transfer ({@code transferring context: SIZE}) sets {@code kiln.transfer.bytes} on
+ * its vertex's span. Warnings become events on the root span; logs and other statuses are not
+ * traced.
  * {@link #succeeded} or {@link #failed} ends the root span (and any vertex still open) once;
  * events after that are ignored. Thread-safe.
  */
@@ -66,7 +68,12 @@ public final class BuildSpans implements ProgressSink {
             case ProgressEvent.Warning w -> root.addEvent("warning",
                     Attributes.of(AttributeKey.stringKey("message"), w.message()), w.time());
             case ProgressEvent.Log l -> { }
-            case ProgressEvent.Status s -> { }
+            case ProgressEvent.Status s -> {
+                Span span = open.get(s.vertex());
+                if (span != null && s.done() && s.id().equals("transfer")) {
+                    span.setAttribute(BuildTracer.TRANSFERRED, s.total());
+                }
+            }
         }
     }
 

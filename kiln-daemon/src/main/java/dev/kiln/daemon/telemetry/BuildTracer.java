@@ -26,6 +26,7 @@ public final class BuildTracer implements AutoCloseable {
     static final AttributeKey<String> RESULT_DIGEST = AttributeKey.stringKey("kiln.build.result.digest");
     static final AttributeKey<String> VERTEX = AttributeKey.stringKey("kiln.vertex.digest");
     static final AttributeKey<Boolean> CACHED = AttributeKey.booleanKey("cached");
+    static final AttributeKey<Long> TRANSFERRED = AttributeKey.longKey("kiln.transfer.bytes");
 
     private final SdkTracerProvider provider;
     private final Tracer tracer;
@@ -62,7 +63,12 @@ public final class BuildTracer implements AutoCloseable {
      * @param target the Dockerfile stage built, or empty for the last one (or an LLB solve)
      */
     public BuildSpans startBuild(String buildId, String frontend, String target) {
-        Span root = tracer.spanBuilder("kilnd build").setNoParent().setStartTimestamp(Instant.now())
+        return startBuild(buildId, frontend, target, Instant.now());
+    }
+
+    /** As {@link #startBuild(String, String, String)}, for a build that began at {@code start}. */
+    public BuildSpans startBuild(String buildId, String frontend, String target, Instant start) {
+        Span root = tracer.spanBuilder("kilnd build").setNoParent().setStartTimestamp(start)
                 .setAttribute(BUILD_ID, buildId).setAttribute(BUILD_FRONTEND, frontend)
                 .setAttribute(BUILD_TARGET, target == null ? "" : target).startSpan();
         return new BuildSpans(tracer, root);

@@ -1,7 +1,10 @@
 package dev.kiln.daemon.telemetry;
 
+import dev.kiln.common.progress.ProgressEvent;
 import dev.kiln.common.progress.ProgressSink;
 import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -62,21 +65,43 @@ public final class KilndTracing {
      */
     public static <R> R traced(String buildId, String target, ProgressSink downstream, TracedBuild<R> build,
             Function<R, String> digestOf) throws IOException, InterruptedException {
-        Optional<BuildTracer> tracer = Holder.TRACER;
-        if (tracer.isEmpty()) {
-            return build.run(downstream);
-        }
-        return traced(tracer.get().startBuild(buildId, DOCKERFILE, target), downstream, build, digestOf);
+        return traced(buildId, target, List.of(), downstream, build, digestOf);
     }
 
-    /** As {@link #traced(String, String, ProgressSink, TracedBuild, Function)} for a raw LLB solve. */
-    public static <R> R tracedSolve(String buildId, ProgressSink downstream, TracedBuild<R> build,
-            Function<R, String> digestOf) throws IOException, InterruptedException {
+    /**
+     * As {@link #traced(String, String, ProgressSink, TracedBuild, Function)}, for a build whose
+     * daemon already reported {@code earlier} events (the context upload): the root span starts
+     * at the first of them and they become spans too.
+     */
+    public static <R> R traced(String buildId, String target, List<ProgressEvent> earlier, ProgressSink downstream,
+            TracedBuild<R> build, Function<R, String> digestOf) throws IOException, InterruptedException {
         Optional<BuildTracer> tracer = Holder.TRACER;
         if (tracer.isEmpty()) {
             return build.run(downstream);
         }
-        return traced(tracer.get().startBuild(buildId, LLB, ""), downstream, build, digestOf);
+        return traced(tracer.get(), buildId, DOCKERFILE, target, earlier, downstream, build, digestOf);
+    }
+
+    /** As {@link #traced(String, String, List, ProgressSink, TracedBuild, Function)} for a raw LLB solve. */
+    public static <R> R tracedSolve(String buildId, List<ProgressEvent> earlier, ProgressSink downstream,
+            TracedBuild<R> build, Function<R, String> digestOf) throws IOException, InterruptedException {
+        Optional<BuildTracer> tracer = Holder.TRACER;
+        if (tracer.isEmpty()) {
+            return build.run(downstream);
+        }
+        return traced(tracer.get(), buildId, LLB, "", earlier, downstream, build, digestOf);
+    }
+
+    /** Traces one build with {@code tracer}: the root span starts at the first earlier event, which are replayed. */
+    static <R> R traced(BuildTracer tracer, String buildId, String frontend, String target, List<ProgressEvent> earlier,
+            ProgressSink downstream, TracedBuild<R> build, Function<R, String> digestOf)
+            throws IOException, InterruptedException {
+        Instant now = Instant.now();
+        Instant start = earlier.stream().map(ProgressEvent::time).filter(t -> t != null && t.isBefore(now))
+                .min(Instant::compareTo).orElse(now);
+        BuildSpans spans = tracer.startBuild(buildId, frontend, target, start);
+        earlier.forEach(spans::accept);
+        return traced(spans, downstream, build, digestOf);
     }
 
     /** Runs the build feeding {@code spans} as well as {@code downstream}; package-visible for tests. */

@@ -123,6 +123,38 @@ class BuildSpansTest {
         }
     }
 
+    @Test
+    void theContextUploadBeforeTheEngineRanIsPartOfTheTrace() throws Exception {
+        try (OtlpTraceReceiver receiver = OtlpTraceReceiver.http()) {
+            TracingConfig config = TracingConfig.fromEnvironment(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint()))
+                    .orElseThrow();
+            Instant upload = Instant.now().minusSeconds(3);
+            List<ProgressEvent> earlier = List.of(
+                    new ProgressEvent.Started("kilnd:context", "[internal] transfer build context", upload),
+                    new ProgressEvent.Status("kilnd:context", "transfer", "transferring context: 300kB", 300_000, 300_000,
+                            true, upload.plusSeconds(2)),
+                    new ProgressEvent.Completed("kilnd:context", "[internal] transfer build context", upload,
+                            upload.plusSeconds(2), null));
+            List<ProgressEvent> downstream = new ArrayList<>();
+            try (BuildTracer tracer = BuildTracer.create(config)) {
+                KilndTracing.traced(tracer, "ref-up", KilndTracing.DOCKERFILE, "", earlier, downstream::add, progress -> {
+                    progress.accept(new ProgressEvent.Cached("sha256:aaa", "[1/1] COPY . /", Instant.now()));
+                    return "sha256:up";
+                }, d -> d);
+                assertThat(tracer.forceFlush(Duration.ofSeconds(10))).isTrue();
+            }
+            assertThat(downstream).as("the daemon's sink already had the earlier events").hasSize(1);
+            List<ReceivedSpan> spans = receiver.await(s -> s.size() >= 3, Duration.ofSeconds(10));
+            ReceivedSpan root = root(spans, "ref-up");
+            assertThat(root.startNanos()).isEqualTo(nanos(upload));
+            assertThat(root.attributes()).containsEntry("kiln.build.frontend", "dockerfile");
+            ReceivedSpan transfer = span(spans, "[internal] transfer build context");
+            assertThat(transfer.parentSpanId()).isEqualTo(root.spanId());
+            assertThat(transfer.attributes()).containsEntry("kiln.transfer.bytes", 300_000L);
+            assertThat(transfer.endNanos() - transfer.startNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(2));
+        }
+    }
+
     private static ReceivedSpan root(List<ReceivedSpan> spans, String ref) {
         return spans.stream().filter(s -> ref.equals(s.attributes().get("kiln.build.id"))).findFirst().orElseThrow();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.common.progress.ProgressSink;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class KilndTracingTest {
         assertThat(given.get()).isSameAs(daemonSink);
 
         given.set(null);
-        String solved = KilndTracing.tracedSolve("ref-llb", daemonSink, progress -> {
+        String solved = KilndTracing.tracedSolve("ref-llb", List.of(), daemonSink, progress -> {
             given.set(progress);
             return "sha256:s";
         }, r -> {
