@@ -105,6 +105,11 @@ public final class RemoteBuild {
             solve.addTags(t.toString());
         }
         for (OutputSpec o : req.outputs()) {
+            if ("-".equals(o.attrs().get("dest"))) {
+                // the daemon writes file outputs itself: "-" would be the daemon's stdout, not this terminal
+                throw new KilnException("-o type=" + o.type() + ",dest=- is not available through kilnd yet: the daemon "
+                        + "writes outputs itself; give dest=FILE, or build without --addr");
+            }
             solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs())));
         }
         ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
