@@ -105,6 +105,12 @@ class KilndTracingIT {
             assertThat(runs).allSatisfy(s -> assertThat(s.attributes().get("kiln.vertex.digest")).asString()
                     .startsWith("sha256:"));
 
+            // the context upload, reported by the daemon before the engine ran, is a span of each build
+            List<Object> uploaded = dockerfile.stream().flatMap(r -> children(spans, r).stream())
+                    .filter(s -> s.name().equals("[internal] transfer build context"))
+                    .map(s -> s.attributes().get("kiln.transfer.bytes")).toList();
+            assertThat(uploaded).hasSize(2).anySatisfy(b -> assertThat((Long) b).isGreaterThanOrEqualTo(300_000L));
+
             ReceivedSpan llb = roots(spans, "llb").getFirst();
             assertThat(llb.attributes().get("kiln.build.result.digest")).asString().startsWith("sha256:");
             assertThat(children(spans, llb)).extracting(ReceivedSpan::name).anyMatch(n -> n.contains("mkfile /etc/motd"));
