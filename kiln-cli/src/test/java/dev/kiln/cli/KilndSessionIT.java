@@ -211,15 +211,17 @@ class KilndSessionIT {
                     COPY sshroot/ /
                     RUN --mount=type=ssh,required=true ssh-add -l
                     RUN --mount=type=ssh,id=deploy,required=true ssh-add -l && echo deploy-agent-ok
+                    RUN --mount=type=ssh,id=bysocket,required=true ssh-add -l
                     """);
             RunMountsIT.copySshAdd(ctx.resolve("sshroot"));
             List<Path> relaysBefore = relayDirs();
             Path config = Files.createDirectories(tmp.resolve("ssh-docker-config"));
             KilnRunner.Run r = client(config, Map.of("SSH_AUTH_SOCK", agentSock.toString()), "build", "--progress",
-                    "plain", "--no-cache", "--ssh", "default", "--ssh", "deploy=" + key, ctx.toString());
+                    "plain", "--no-cache", "--ssh", "default", "--ssh", "deploy=" + key, "--ssh", "bysocket=" + agentSock,
+                    ctx.toString());
             assertThat(r.exit()).as(r.all()).isZero();
             assertThat(r.stderr().lines().filter(l -> l.contains(fingerprint) && l.contains("kilnd-session-key")).count())
-                    .as(r.all()).isEqualTo(2);
+                    .as(r.all()).isEqualTo(3);
             assertThat(r.stderr()).contains("deploy-agent-ok");
             assertThat(relayDirs()).as("the daemon's relay sockets are removed").isEqualTo(relaysBefore);
             assertThat(filesContaining(state, Files.readString(key).lines().skip(1).findFirst().orElseThrow()))
