@@ -108,6 +108,9 @@ public final class KilndMain implements Callable<Integer> {
             config = config.withTls(tls, insecureTcp || config.insecureTcp());
         }
         Kilnd kilnd = Kilnd.start(config, KilndMain::log);
+        if (dev.kiln.daemon.telemetry.KilndTracing.start()) {
+            log("kilnd: exporting build traces over OTLP");
+        }
         if (metricsAddr != null) {
             try {
                 log("kilnd: metrics on " + kilnd.serveMetrics(metricsAddr));

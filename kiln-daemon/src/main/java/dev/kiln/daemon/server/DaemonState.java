@@ -39,6 +39,7 @@ final class DaemonState {
         this.history = history;
         this.log = log;
         metrics.gauges(this::active, sessions::size);
+        metrics.diskUsage(() -> DaemonMetrics.diskUsed(engine, contexts));
     }
 
     DaemonMetrics metrics() {
