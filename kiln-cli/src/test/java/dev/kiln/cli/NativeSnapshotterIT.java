@@ -155,6 +155,58 @@ class NativeSnapshotterIT {
         assertThat(auto.stderr()).contains("kiln: this state dir was made with the copying snapshotter");
     }
 
+    /**
+     * A state dir on overlayfs (as inside a container whose root is an overlay) cannot hold overlay
+     * upper dirs nor 0/0 whiteout devices: Kiln notices by itself, says so in one line, uses the
+     * copying snapshotter with the tar's {@code .wh.} names as markers, and builds correct images.
+     */
+    @Test
+    void fallsBackByItselfWhereOverlayfsCannotBeMounted() throws Exception {
+        work = Files.createTempDirectory("kiln-native-it-");
+        Path merged = Files.createDirectories(work.resolve("ovl/merged"));
+        boolean mounted = false;
+        try {
+            contexts();
+            for (String d : List.of("lower", "upper", "work")) {
+                Files.createDirectories(work.resolve("ovl").resolve(d));
+            }
+            KilnRunner.Run mount = BuildIT.exec(null, "mount", "-t", "overlay", "overlay", "-o", "lowerdir="
+                    + work.resolve("ovl/lower") + ",upperdir=" + work.resolve("ovl/upper") + ",workdir="
+                    + work.resolve("ovl/work"), merged.toString());
+            assertThat(mount.exit()).as(mount.all()).isZero();
+            mounted = true;
+            Path state = merged.resolve("state");
+            KilnRunner.Run base = kiln(state, null, "build", "--progress", "plain", "-t", "busybox:latest",
+                    busybox.toString());
+            image(base);
+            assertThat(base.stderr().lines().filter(l -> l.startsWith("kiln: overlayfs is not available here (")
+                    && l.endsWith("); using the copying snapshotter (slower, more disk)")).count())
+                    .as(base.stderr()).isEqualTo(1);
+            assertThat(state.resolve("snapshots/kind")).hasContent("native");
+
+            Path small = Files.createDirectories(work.resolve("small"));
+            Files.writeString(small.resolve("Dockerfile"), """
+                    FROM busybox
+                    RUN mkdir -p /data/sub && echo 1 > /data/sub/f && echo keep > /data/keep
+                    RUN rm -rf /data/sub && mkdir /data/sub && echo 2 > /data/sub/g && rm /bin/vi && echo more >> /data/keep
+                    """);
+            Path tar = work.resolve("small.tar");
+            Path oci = work.resolve("small.oci.tar");
+            image(kiln(state, null, "build", "--progress", "plain", "-o", "type=tar,dest=" + tar, small.toString()));
+            String listing = BuildIT.exec(null, "tar", "-tf", tar.toString()).stdout();
+            assertThat(listing).contains("data/sub/g").doesNotContain("data/sub/f").doesNotContain("bin/vi\n")
+                    .doesNotContain(".wh.");
+            assertThat(extract(tar, "data/keep")).isEqualTo("keep\nmore\n");
+            image(kiln(state, null, "build", "--progress", "plain", "-o", "type=oci,dest=" + oci, small.toString()));
+            assertThat(layerEntries(oci)).contains("data/sub/.wh..wh..opq", "bin/.wh.vi");
+        } finally {
+            if (mounted) {
+                BuildIT.exec(null, "umount", merged.toString());
+            }
+            BuildIT.exec(null, "rm", "-rf", work.toString());
+        }
+    }
+
     /** The names in every layer blob of an OCI archive. */
     private List<String> layerEntries(Path archive) throws Exception {
         Path dir = Files.createDirectories(work.resolve("oci-" + archive.getFileName()));

@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  * changed entries with their parent directories, a 0/0 character device for each deleted path,
  * an opaque marker on each directory that was deleted and made again — into
  * {@code snapshots/<id>/layer} (built under a temporary name, then renamed), once: committed
- * snapshots never change, so every later call returns the kept directory. The same layer tar and
+ * snapshots never change, so every later call returns the kept directory. Where the state dir's file
+ * system refuses 0/0 devices (overlayfs underneath, as in a container), deletions and opaque
+ * directories are written as the tar's {@code .wh.} names instead ({@link TreeDiff.Markers}). The same layer tar and
  * merge code then serves both snapshotters, and a step gives the same layer on either. A snapshot
  * without a parent is its own layer.
  *
@@ -39,11 +41,31 @@ public final class NativeSnapshotter extends DirectorySnapshotter {
     private static final String ORIGIN = "origin";
 
     private final Map<String, Object> layerLocks = new ConcurrentHashMap<>();
+    private final TreeDiff.Markers markers;
 
     /** Opens (creating if needed) the snapshot state under {@code root} and removes crash leftovers. */
     public NativeSnapshotter(Path root) {
         super(root, SnapshotterKind.NATIVE);
         removeOrphans();
+        markers = holdsWhiteoutDevices(snapshotsDir)
+                ? new TreeDiff.OverlayForm(OverlayMarkers.opaqueXattr()) : new TreeDiff.TarNames();
+    }
+
+    /** Whether a 0/0 character device can be made in {@code dir} (overlayfs, for one, refuses them). */
+    private static boolean holdsWhiteoutDevices(Path dir) {
+        Path probe = dir.resolve(".whiteout-probe-" + UUID.randomUUID());
+        try {
+            OverlayMarkers.makeWhiteout(probe);
+            return OverlayMarkers.isWhiteout(probe);
+        } catch (SyscallException e) {
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException e) {
+                // a leftover is deleted by removeOrphans at the next open
+            }
+        }
     }
 
     @Override
@@ -86,7 +108,7 @@ public final class NativeSnapshotter extends DirectorySnapshotter {
                 removeUnfinishedLayers(dir);
                 Files.createDirectory(tmp);
                 TreeDiff.write(dirOf(parent.get()).resolve("fs"), dir.resolve("fs"), tmp,
-                        TreeOrigin.load(dir.resolve(ORIGIN)), OverlayMarkers.opaqueXattr());
+                        TreeOrigin.load(dir.resolve(ORIGIN)), markers);
                 Files.move(tmp, layer, StandardCopyOption.ATOMIC_MOVE);
                 return layer;
             } catch (IOException | RuntimeException e) {

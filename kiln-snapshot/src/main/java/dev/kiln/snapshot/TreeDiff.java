@@ -38,22 +38,70 @@ final class TreeDiff {
     private static final int S_IFLNK = 0120000;
 
     private final TreeOrigin origin;
-    private final String opaqueXattr;
+    private final Markers markers;
     /** Where each multiply linked file of {@code upper} was first written, so later names become links. */
     private final Map<Object, Path> linked = new java.util.HashMap<>();
 
-    private TreeDiff(TreeOrigin origin, String opaqueXattr) {
+    private TreeDiff(TreeOrigin origin, Markers markers) {
         this.origin = origin;
-        this.opaqueXattr = opaqueXattr;
+        this.markers = markers;
+    }
+
+    /**
+     * How deletions and opaque directories are written. Overlay's own markers (a 0/0 character
+     * device, the opaque xattr) are the norm; a file system that refuses to hold a 0/0 device
+     * (a state dir on overlayfs itself, as inside a container) gets the layer tar's names instead:
+     * an empty file {@code .wh.NAME} with mode 0 owned by 0:0 for a deletion and an empty
+     * {@code .wh..wh..opq} in an opaque directory, which a layer tar carries and every applier
+     * interprets by name (entries then sort by those names, so such a layer may list them in
+     * another order than overlay's).
+     */
+    sealed interface Markers {
+        void whiteout(Path path) throws IOException;
+
+        void opaque(Path dir) throws IOException;
+    }
+
+    /** Overlay's markers: 0/0 character devices and the opaque xattr {@code xattr}. */
+    record OverlayForm(String xattr) implements Markers {
+        @Override
+        public void whiteout(Path path) {
+            OverlayMarkers.makeWhiteout(path);
+        }
+
+        @Override
+        public void opaque(Path dir) {
+            OverlayMarkers.set(dir, xattr, new byte[] {'y'});
+        }
+    }
+
+    /** The layer tar's names as empty files (see {@link Markers}). */
+    record TarNames() implements Markers {
+        @Override
+        public void whiteout(Path path) throws IOException {
+            marker(path.resolveSibling(".wh." + path.getFileName()));
+        }
+
+        @Override
+        public void opaque(Path dir) throws IOException {
+            marker(dir.resolve(".wh..wh..opq"));
+        }
+
+        private static void marker(Path file) throws IOException {
+            Files.createFile(file);
+            Files.setAttribute(file, "unix:uid", 0, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(file, "unix:gid", 0, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(file, "unix:mode", 0, LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     /**
      * Writes the changes from {@code lower} to {@code upper} into {@code out}, which must exist;
      * {@code origin} identifies the entries of {@code upper} as they were right after the copy,
-     * {@code opaqueXattr} names the marker of opaque directories.
+     * {@code markers} says how deletions and opaque directories are written.
      */
-    static void write(Path lower, Path upper, Path out, TreeOrigin origin, String opaqueXattr) throws IOException {
-        new TreeDiff(origin, opaqueXattr).diffDirectory(lower, upper, out, "");
+    static void write(Path lower, Path upper, Path out, TreeOrigin origin, Markers markers) throws IOException {
+        new TreeDiff(origin, markers).diffDirectory(lower, upper, out, "");
         copyOwnerAndMode(upper, out);
         Files.setLastModifiedTime(out, Files.getLastModifiedTime(upper, LinkOption.NOFOLLOW_LINKS));
     }
@@ -71,7 +119,7 @@ final class TreeDiff {
             boolean inLower = Files.exists(l, LinkOption.NOFOLLOW_LINKS);
             boolean inUpper = Files.exists(u, LinkOption.NOFOLLOW_LINKS);
             if (!inUpper) {
-                OverlayMarkers.makeWhiteout(o);
+                markers.whiteout(o);
                 wrote = true;
                 continue;
             }
@@ -94,7 +142,7 @@ final class TreeDiff {
                         || (copied != null && !copied.sameObject(TreeOrigin.Identity.of(u)));
                 if (replaced) {
                     copyWhole(u, o, true);
-                    OverlayMarkers.set(o, opaqueXattr, new byte[] {'y'});
+                    markers.opaque(o);
                     wrote = true;
                     continue;
                 }
