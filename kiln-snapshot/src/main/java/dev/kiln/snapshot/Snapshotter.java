@@ -67,8 +67,10 @@ public interface Snapshotter extends AutoCloseable {
      * The change committed snapshot {@code name} makes to its parent, as an overlay upper dir holds
      * it: new and changed entries with their parent directories, a 0/0 character device for each
      * deleted path, the overlay opaque xattr ({@code trusted.overlay.opaque} or, in a user namespace,
-     * {@code user.overlay.opaque}) on each directory that replaces its parent's. A snapshot without a
-     * parent yields its whole tree. The directory is owned by the snapshotter, must not be written,
+     * {@code user.overlay.opaque}) on each directory that replaces its parent's. Where the state dir's
+     * file system cannot hold 0/0 devices, a copying snapshotter writes the layer tar's names instead
+     * (empty files {@code .wh.NAME} and {@code .wh..wh..opq}), which a layer tar made from the
+     * directory carries just the same. A snapshot without a parent yields its whole tree. The directory is owned by the snapshotter, must not be written,
      * and stays valid until the snapshot is removed; it may be computed on the first call (and kept),
      * so the first call can take as long as reading the snapshot.
      */
