@@ -140,6 +140,11 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** The bytes this engine's registry client (all builds' views of it) pulled and pushed so far. */
+    public dev.kiln.registry.TransferTotals registryTotals() {
+        return registry.totals();
+    }
+
     /** Pull, push, tag, remove and login: the engine's registry and image-store operations. */
     public EngineRegistry registry() {
         return new EngineRegistry(registry, images, content);

@@ -57,6 +57,7 @@ public final class RegistryClient implements AutoCloseable {
     private final BlobSources sources;
     private final int parallelism;
     private final boolean ownsClients;
+    private final TransferTotals totals;
 
     public RegistryClient(RegistryHosts hosts, CredentialSource credentials) {
         this(hosts, credentials, RetryPolicy.DEFAULT, DEFAULT_PARALLELISM);
@@ -66,11 +67,11 @@ public final class RegistryClient implements AutoCloseable {
      * @param parallelism how many blobs of one image move at once
      */
     public RegistryClient(RegistryHosts hosts, CredentialSource credentials, RetryPolicy retry, int parallelism) {
-        this(hosts, new HttpClients(hosts), new BlobSources(), credentials, retry, parallelism, true);
+        this(hosts, new HttpClients(hosts), new BlobSources(), new TransferTotals(), credentials, retry, parallelism, true);
     }
 
-    private RegistryClient(RegistryHosts hosts, HttpClients clients, BlobSources sources, CredentialSource credentials,
-            RetryPolicy retry, int parallelism, boolean ownsClients) {
+    private RegistryClient(RegistryHosts hosts, HttpClients clients, BlobSources sources, TransferTotals totals,
+            CredentialSource credentials, RetryPolicy retry, int parallelism, boolean ownsClients) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1");
         }
@@ -80,6 +81,7 @@ public final class RegistryClient implements AutoCloseable {
         this.parallelism = parallelism;
         this.sources = sources;
         this.ownsClients = ownsClients;
+        this.totals = totals;
         Authenticator auth = new Authenticator(credentials, clients::forUri, Clock.systemUTC());
         this.transport = new RegistryTransport(hosts, clients, auth, retry);
     }
@@ -90,7 +92,12 @@ public final class RegistryClient implements AutoCloseable {
      * serves several users. Closing it does not close this client.
      */
     public RegistryClient withCredentials(CredentialSource credentials) {
-        return new RegistryClient(hosts, clients, sources, credentials, retry, parallelism, false);
+        return new RegistryClient(hosts, clients, sources, totals, credentials, retry, parallelism, false);
+    }
+
+    /** The bytes this client and its {@link #withCredentials views} pulled and pushed so far. */
+    public TransferTotals totals() {
+        return totals;
     }
 
     /** A manifest or index exactly as the registry served it, with its verified descriptor. */
@@ -161,7 +168,8 @@ public final class RegistryClient implements AutoCloseable {
      * mirror serves the manifest but then fails on a blob, the pull starts over from the
      * registry itself.
      */
-    public PullResult pull(ImageReference ref, Platform platform, ContentStore store, TransferListener listener) {
+    public PullResult pull(ImageReference ref, Platform platform, ContentStore store, TransferListener observed) {
+        TransferListener listener = totals.counting(observed);
         ResolvedImage image = resolve(ref, platform, listener);
         try {
             return new ImagePuller(transport, sources, retry, parallelism).pull(image, store, listener);
@@ -188,7 +196,7 @@ public final class RegistryClient implements AutoCloseable {
 
     public PushResult push(ImageReference ref, Descriptor root, ContentStore store, TransferListener listener,
             PushOptions options) {
-        return new ImagePusher(transport, sources, parallelism, options).push(ref, root, store, listener);
+        return new ImagePusher(transport, sources, parallelism, options).push(ref, root, store, totals.counting(listener));
     }
 
     /**
@@ -198,7 +206,7 @@ public final class RegistryClient implements AutoCloseable {
      */
     public TransferListener.Outcome pushBlob(ImageReference repo, Descriptor blob, ContentStore store,
             TransferListener listener, PushOptions options) {
-        return new ImagePusher(transport, sources, parallelism, options).pushOne(repo, blob, store, listener);
+        return new ImagePusher(transport, sources, parallelism, options).pushOne(repo, blob, store, totals.counting(listener));
     }
 
     /**
@@ -207,7 +215,7 @@ public final class RegistryClient implements AutoCloseable {
      * {@code manifest.mediaType()} as its content type. Returns its digest.
      */
     public Digest pushManifest(ImageReference ref, Descriptor manifest, byte[] bytes, TransferListener listener) {
-        return new ImagePusher(transport, sources, parallelism, PushOptions.defaults()).putManifest(ref, manifest, bytes, listener);
+        return new ImagePusher(transport, sources, parallelism, PushOptions.defaults()).putManifest(ref, manifest, bytes, totals.counting(listener));
     }
 
     /** Whether the repository of {@code repo} holds the blob ({@code HEAD} on it). */
@@ -229,7 +237,7 @@ public final class RegistryClient implements AutoCloseable {
      * Returns true when bytes were downloaded.
      */
     public boolean fetchBlob(ImageReference repo, Descriptor blob, ContentStore store, TransferListener listener) {
-        return new ImagePuller(transport, sources, retry, parallelism).fetchBlob(repo, blob, store, listener);
+        return new ImagePuller(transport, sources, retry, parallelism).fetchBlob(repo, blob, store, totals.counting(listener));
     }
 
     /**

@@ -77,6 +77,15 @@ class PlainRegistryIT {
         PullResult second = client.pull(ref("roundtrip:1"), AMD64, fresh, again);
         assertThat(second.downloaded()).isZero();
         assertThat(again.count("GET", "/blobs/sha256:" + image.layers().getFirst().digestValue().hex())).isZero();
+
+        long blobBytes = image.blobs().stream().mapToLong(Descriptor::size).sum();
+        assertThat(client.totals().pushedBytes()).as("blobs and manifest pushed once").isEqualTo(blobBytes + image.manifest().size());
+        assertThat(client.totals().pulledBytes()).as("the second pull downloaded nothing").isEqualTo(pulledBytesOf(image));
+    }
+
+    /** What a first pull of {@code image} transfers as counted blobs: its layers, config and manifest. */
+    private static long pulledBytesOf(TestImages.Image image) {
+        return image.blobs().stream().mapToLong(Descriptor::size).sum() + image.manifest().size();
     }
 
     @Test

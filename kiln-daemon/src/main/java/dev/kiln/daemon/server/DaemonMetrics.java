@@ -21,6 +21,7 @@ import java.util.function.LongSupplier;
  * The daemon's counters in the Prometheus text format, served on an optional HTTP address
  * ({@code kilnd --metrics-addr 127.0.0.1:9464}, path {@code /metrics}): builds by final status,
  * build time (a histogram), running builds, attached sessions, bytes of context transferred,
+ * bytes pulled from and pushed to registries,
  * build steps served from the cache versus run, and the disk the state dir and the context
  * copies use. The disk gauge is measured off the scrape path (listing the state dir waits for
  * running builds): after every build, and when a scrape finds it older than a minute; it is
@@ -43,11 +44,19 @@ public final class DaemonMetrics implements AutoCloseable {
     private final AtomicLong stepsRun = new AtomicLong();
     private IntSupplier running = () -> 0;
     private IntSupplier sessions = () -> 0;
+    private volatile LongSupplier registryPulled = () -> 0;
+    private volatile LongSupplier registryPushed = () -> 0;
     private HttpServer http;
 
     void gauges(IntSupplier runningBuilds, IntSupplier attachedSessions) {
         this.running = runningBuilds;
         this.sessions = attachedSessions;
+    }
+
+    /** Where the registry byte counters come from (the engine's registry client totals). */
+    void registryTotals(LongSupplier pulled, LongSupplier pushed) {
+        this.registryPulled = pulled;
+        this.registryPushed = pushed;
     }
 
     void buildFinished(String status, long millis) {
@@ -143,6 +152,10 @@ public final class DaemonMetrics implements AutoCloseable {
         gauge(sb, "kilnd_builds_running", "Builds running now.", running.getAsInt());
         gauge(sb, "kilnd_sessions", "Client sessions attached now.", sessions.getAsInt());
         counter(sb, "kilnd_context_bytes_transferred_total", "Bytes of build context sent by clients.", contextBytes.get());
+        sb.append("# HELP kilnd_registry_bytes_total Bytes of blobs and manifests moved to or from registries.\n"
+                + "# TYPE kilnd_registry_bytes_total counter\n");
+        sb.append("kilnd_registry_bytes_total{direction=\"pull\"} ").append(registryPulled.getAsLong()).append('\n');
+        sb.append("kilnd_registry_bytes_total{direction=\"push\"} ").append(registryPushed.getAsLong()).append('\n');
         counter(sb, "kilnd_steps_cached_total", "Build steps served from the cache (cache hits).", stepsCached.get());
         counter(sb, "kilnd_steps_run_total", "Build steps that ran (cache misses).", stepsRun.get());
         long disk = diskUsed;

@@ -40,6 +40,7 @@ final class DaemonState {
         this.log = log;
         metrics.gauges(this::active, sessions::size);
         metrics.diskUsage(() -> DaemonMetrics.diskUsed(engine, contexts));
+        metrics.registryTotals(() -> engine.registryTotals().pulledBytes(), () -> engine.registryTotals().pushedBytes());
     }
 
     DaemonMetrics metrics() {

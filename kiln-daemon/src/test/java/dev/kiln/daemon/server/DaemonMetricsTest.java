@@ -72,6 +72,18 @@ class DaemonMetricsTest {
     }
 
     @Test
+    void registryBytesAreReadFromTheEnginesTotalsAtEachScrape() {
+        DaemonMetrics m = new DaemonMetrics();
+        assertThat(m.render()).contains("kilnd_registry_bytes_total{direction=\"pull\"} 0\n");
+        java.util.concurrent.atomic.AtomicLong pulled = new java.util.concurrent.atomic.AtomicLong(1234);
+        m.registryTotals(pulled::get, () -> 99);
+        assertThat(m.render()).contains("kilnd_registry_bytes_total{direction=\"pull\"} 1234\n")
+                .contains("kilnd_registry_bytes_total{direction=\"push\"} 99\n");
+        pulled.addAndGet(10);
+        assertThat(m.render()).contains("kilnd_registry_bytes_total{direction=\"pull\"} 1244\n");
+    }
+
+    @Test
     void theMetricsPageIsServedOverHttp() throws Exception {
         try (DaemonMetrics m = new DaemonMetrics()) {
             m.contextTransferred(4096);
