@@ -41,6 +41,8 @@ class LinkCopyIT {
         kiln = KilnRunner.withBusybox(tmp, tmp.resolve("state"));
         build(context("base-b", "FROM busybox\nRUN mkdir -p /opt/app/old && echo old > /opt/app/old/f && echo b > /marker\n",
                 Map.of()), null, "-t", "link-base-b:1");
+        build(context("base-c", "FROM busybox\nRUN mkdir -p /data/app && ln -s /data /opt\n", Map.of()), null,
+                "-t", "link-base-c:1");
     }
 
     private Path context(String name, String dockerfile, Map<String, String> files) throws IOException {
@@ -146,6 +148,15 @@ class LinkCopyIT {
         Map<String, String> tree = OciArchiveImage.read(b).tree();
         assertThat(tree).containsKeys("/opt/app/hello.txt", "/opt/app/old/f", "/marker", "/plain.txt", "/bin/busybox");
         assertThat(tree.get("/opt/app")).isEqualTo("dir 0755 0:0");
+
+        Path c = tmp.resolve("rebase-c.tar");
+        KilnRunner.Run third = build(ctx, c, "--build-arg", "BASE=link-base-c:1");
+        assertThat(cached(third, "COPY --link app /opt/app/")).as(third.stderr()).isTrue();
+        List<String> lc = Archive.read(c).layers();
+        assertThat(lc.get(lc.size() - 2)).as("the --link layer over a base whose /opt is a symlink").isEqualTo(linked);
+        Map<String, String> overLink = OciArchiveImage.read(c).tree();
+        assertThat(overLink.get("/opt")).isEqualTo("dir 0755 0:0");
+        assertThat(overLink).containsKeys("/opt/app/hello.txt", "/data/app").doesNotContainKey("/data/app/hello.txt");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.oci.fs.Xattrs;
 import dev.kiln.snapshot.OverlayMarkers;
 import dev.kiln.worker.fs.FileMeta;
 import java.io.IOException;
@@ -14,6 +15,14 @@ import java.util.List;
  * stubs such as {@code /etc/hosts}; removing the stub afterwards leaves {@code /etc} copied
  * up, empty, with the lower directory's mode, owner and time. Without this every RUN layer
  * would carry an {@code /etc} entry.
+ *
+ * <p>It also clears the opaque marker of an upper directory whose path holds no directory in
+ * the lower layers (the nearest lower entry is a file, symlink or whiteout, or there is none).
+ * Overlayfs marks a directory opaque whenever it is created where a whiteout was (a RUN that
+ * replaces a symlink by a directory, a merge that stacks a directory over a base's symlink), but
+ * only a directory can merge with the one above it, so there the marker hides nothing and would
+ * only put a needless {@code .wh..wh..opq} into the layer (and make a linked copy's layer
+ * depend on the base it was merged onto).
  *
  * <p>A directory is pruned only when it is empty in the upper dir (after pruning below it),
  * is not opaque, and the nearest lower layer that has the path holds a directory with the
@@ -42,6 +51,17 @@ final class CopyUpPruner {
         }
     }
 
+    /** Whether the nearest lower layer with an entry at {@code rel} has a directory there. */
+    private static boolean lowerHasDirectory(String rel, List<Path> lowers) {
+        for (Path lower : lowers) {
+            Path candidate = lower.resolve(rel);
+            if (Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
+                return Files.isDirectory(candidate, LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+        return false;
+    }
+
     /** Returns whether {@code dir} was removed. */
     private static boolean pruneDir(Path dir, String rel, List<Path> lowers) throws IOException {
         FileMeta mine = FileMeta.read(dir);
@@ -60,7 +80,13 @@ final class CopyUpPruner {
         if (removedAny) {
             Files.setLastModifiedTime(dir, mine.mtime());
         }
-        if (!empty || OverlayMarkers.isOpaque(dir)) {
+        if (OverlayMarkers.isOpaque(dir)) {
+            if (!lowerHasDirectory(rel, lowers)) {
+                Xattrs.remove(dir, OverlayMarkers.opaqueXattr());
+            }
+            return false;
+        }
+        if (!empty) {
             return false;
         }
         for (Path lower : lowers) {
