@@ -1,6 +1,7 @@
 package dev.kiln.export;
 
 import dev.kiln.common.KilnException;
+import dev.kiln.session.ClientOutput;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -8,12 +9,26 @@ import java.util.Set;
 /**
  * One {@code -o/--output} value as buildx writes it: {@code type=oci,dest=out.tar},
  * {@code type=local,dest=dir}, a bare path (local export), or {@code -} (tar to stdout).
+ *
+ * <p>{@code client}, when not null, is where a file output (oci, docker, tar, local) really goes:
+ * the client that asked for it writes it on its own machine (a build through kilnd), and
+ * {@code dest} is then only the client's name for it, never opened by the engine.
  */
-public record OutputSpec(String type, Map<String, String> attrs) {
+public record OutputSpec(String type, Map<String, String> attrs, ClientOutput client) {
     public static final Set<String> TYPES = Set.of("image", "oci", "docker", "local", "tar", "registry");
+    /** The types whose result is a file or a directory, which a {@link ClientOutput} can receive. */
+    public static final Set<String> FILE_TYPES = Set.of("oci", "docker", "local", "tar");
+
+    /** An output the engine writes itself. */
+    public OutputSpec(String type, Map<String, String> attrs) {
+        this(type, attrs, null);
+    }
 
     public OutputSpec {
         attrs = Map.copyOf(attrs);
+        if (client != null && !FILE_TYPES.contains(type)) {
+            throw new KilnException("output type \"" + type + "\" is not written by the client");
+        }
         if (!TYPES.contains(type)) {
             throw new KilnException("unsupported output type \"" + type + "\" (want one of image, oci, docker, local, tar, registry)");
         }
@@ -43,6 +58,11 @@ public record OutputSpec(String type, Map<String, String> attrs) {
             throw new KilnException("output type \"" + type + "\" needs dest=PATH");
         }
         return spec;
+    }
+
+    /** This output, sent to {@code client} instead of written by the engine at {@code dest}. */
+    public OutputSpec withClient(ClientOutput client) {
+        return new OutputSpec(type, attrs, client);
     }
 
     public String dest() {

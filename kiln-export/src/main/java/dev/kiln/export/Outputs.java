@@ -14,6 +14,7 @@ import dev.kiln.oci.layer.LayerWriter;
 import dev.kiln.registry.PushResult;
 import dev.kiln.registry.RegistryClient;
 import dev.kiln.registry.TransferListener;
+import dev.kiln.session.ClientOutput;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.KilnWorker;
 import dev.kiln.worker.MountedTree;
@@ -33,6 +34,8 @@ import java.util.Optional;
  * Files and directories are written under a temporary name and renamed into place, so a
  * failed export leaves nothing half-written at the destination. Pushes go through the
  * registry client given to {@link #write}: the build's, asking its session for credentials.
+ * A file output with a {@link OutputSpec#client() client} is streamed to that client instead
+ * (a build through kilnd), which writes it on its own machine with the same temp-then-rename rule.
  */
 public final class Outputs {
     private final ImageStore images;
@@ -74,13 +77,77 @@ public final class Outputs {
                     }
                 }
             }
-            case "oci" -> new OciLayoutWriter(content).writeTar(named, Path.of(spec.dest()));
-            case "docker" -> new DockerArchiveWriter(content, platform).write(named, Path.of(spec.dest()));
-            case "local" -> local(root, Path.of(spec.dest()));
-            case "tar" -> tar(root, spec.dest());
+            case "oci" -> {
+                if (spec.client() != null) {
+                    toClient(spec.client(), ClientOutput.Kind.FILE, out -> new OciLayoutWriter(content).writeTar(named, out));
+                } else {
+                    new OciLayoutWriter(content).writeTar(named, Path.of(spec.dest()));
+                }
+            }
+            case "docker" -> {
+                if (spec.client() != null) {
+                    toClient(spec.client(), ClientOutput.Kind.FILE, out -> dockerArchive(named, platform, out));
+                } else {
+                    new DockerArchiveWriter(content, platform).write(named, Path.of(spec.dest()));
+                }
+            }
+            case "local" -> {
+                if (spec.client() != null) {
+                    toClient(spec.client(), ClientOutput.Kind.DIRECTORY, out -> treeTar(root, out));
+                } else {
+                    local(root, Path.of(spec.dest()));
+                }
+            }
+            case "tar" -> {
+                if (spec.client() != null) {
+                    toClient(spec.client(), ClientOutput.Kind.FILE, out -> treeTar(root, out));
+                } else {
+                    tar(root, spec.dest());
+                }
+            }
             default -> throw new KilnException("unsupported output type " + spec.type());
         }
         return new Written(pushed);
+    }
+
+    /** Writes an output's bytes to a stream. */
+    @FunctionalInterface
+    private interface StreamBody {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Streams an output to the client that will write it ({@link ClientOutput}): committed once
+     * all bytes are written, aborted (the client discards it) when writing fails.
+     */
+    private static void toClient(ClientOutput client, ClientOutput.Kind kind, StreamBody body) throws IOException {
+        try (ClientOutput.Transfer transfer = client.open(kind)) {
+            OutputStream out = new BufferedOutputStream(transfer.stream(), 1 << 18);
+            body.write(out);
+            out.flush();
+            transfer.commit();
+        }
+    }
+
+    /** A docker archive as a stream; its layers are staged in a temporary directory removed afterwards. */
+    private void dockerArchive(List<NamedImage> named, Platform platform, OutputStream out) throws IOException {
+        Path scratch = Files.createTempDirectory("kiln-docker-archive-");
+        try {
+            new DockerArchiveWriter(content, platform).write(named, out, scratch);
+        } finally {
+            try (var s = Files.walk(scratch)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** The result's file system as a tar, as {@code type=tar} writes it and {@code type=local} copies it. */
+    private void treeTar(Result root, OutputStream out) throws IOException {
+        try (MountedTree tree = worker.view(root)) {
+            LayerWriter.writeTar(tree.root(), LayerSource.TREE, Optional.empty(), out);
+        }
     }
 
     private void local(Result root, Path dest) throws IOException {

@@ -58,7 +58,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * user's registry credentials (this machine's docker config and credential helpers: the daemon
  * asks for them per registry, for every pull, push and cache transfer of the build) and the
  * {@code --ssh} agents (resolved or started here; the daemon forwards each agent connection
- * over the session), follows the build's Status stream into the same progress display
+ * over the session) and the file outputs, which the daemon streams back and this client writes
+ * where the user said ({@code dest} relative to this directory, {@code -} for stdout), follows the build's Status stream into the same progress display
  * (reconnecting from the last event seen if the stream drops), and calls Solve. Interrupting
  * the calling thread (Ctrl-C) cancels the Solve call, and with it the build in the daemon.
  * {@link #solve} does the same for a raw LLB definition built in Java. {@link #check} runs
@@ -104,17 +105,10 @@ public final class RemoteBuild {
         for (ImageReference t : req.tags()) {
             solve.addTags(t.toString());
         }
-        for (OutputSpec o : req.outputs()) {
-            if ("-".equals(o.attrs().get("dest"))) {
-                // the daemon writes file outputs itself: "-" would be the daemon's stdout, not this terminal
-                throw new KilnException("-o type=" + o.type() + ",dest=- is not available through kilnd yet: the daemon "
-                        + "writes outputs itself; give dest=FILE, or build without --addr");
-            }
-            solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs())));
-        }
+        req.outputs().forEach(o -> solve.addOutputs(output(o)));
         ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
         try (SshAgents agents = SshAgents.start(req.grants().ssh(), System.getenv())) {
-            return execute(target, solve, context, walker, req.grants().secrets(), agents.sockets(), progress);
+            return execute(target, solve, context, walker, req.grants().secrets(), agents.sockets(), req.outputs(), progress);
         }
     }
 
@@ -202,13 +196,14 @@ public final class RemoteBuild {
         }
         SolveRequest.Builder solve = SolveRequest.newBuilder().setLlb(llb);
         tags.forEach(t -> solve.addTags(t.toString()));
-        outputs.forEach(o -> solve.addOutputs(Output.newBuilder().setType(o.type()).putAllAttrs(absolute(o.attrs()))));
+        outputs.forEach(o -> solve.addOutputs(output(o)));
         return execute(target, solve, ctx, ctx == null ? null : new ContextWalker(ctx, IgnorePatterns.none(), null), Map.of(),
-                Map.of(), progress);
+                Map.of(), outputs, progress);
     }
 
     private static BuildResult execute(DaemonTarget target, SolveRequest.Builder solve, Path context, ContextWalker walker,
-                                       Map<String, byte[]> secrets, Map<String, Path> sshAgents, ProgressSink progress)
+                                       Map<String, byte[]> secrets, Map<String, Path> sshAgents, List<OutputSpec> outputs,
+                                       ProgressSink progress)
             throws InterruptedException, IOException {
         String ref = UUID.randomUUID().toString();
         String sessionId = UUID.randomUUID().toString();
@@ -217,7 +212,7 @@ public final class RemoteBuild {
         Map<String, ContextWalker> walkers = walker == null ? Map.of() : Map.of("context", walker);
         try (DaemonTarget.Connection conn = target.connect();
              SessionClient session = new SessionClient(sessionId, dirs, walkers, secrets, DockerConfig.fromEnvironment(),
-                     sshAgents)) {
+                     sshAgents, outputs)) {
             session.attach(conn.channel());
             StatusFollower status = new StatusFollower(conn, ref, progress);
             status.start();
@@ -237,6 +232,16 @@ public final class RemoteBuild {
             return new BuildResult(Descriptor.of(r.getManifestMediaType(), dev.kiln.common.Digest.parse(r.getManifestDigest()),
                     r.getManifestSize()), r.getConfigDigest(), r.getWarningsList(), r.getPushedList());
         }
+    }
+
+    /**
+     * An output as the daemon is told it. File outputs (oci, docker, tar, local) come back over the
+     * session and are written by this client ({@link SessionClient}), so their {@code dest} stays as
+     * the user wrote it, relative to this process's directory, and the daemon never opens it.
+     */
+    private static Output output(OutputSpec o) {
+        Map<String, String> attrs = OutputSpec.FILE_TYPES.contains(o.type()) ? o.attrs() : absolute(o.attrs());
+        return Output.newBuilder().setType(o.type()).putAllAttrs(attrs).build();
     }
 
     /** {@code dest} and {@code src} paths made absolute: the daemon resolves them, not relative to its own directory. */

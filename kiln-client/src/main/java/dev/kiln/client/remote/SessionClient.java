@@ -8,6 +8,9 @@ import dev.kiln.daemon.api.Failure;
 import dev.kiln.daemon.api.FileData;
 import dev.kiln.daemon.api.FileList;
 import dev.kiln.daemon.api.Hello;
+import dev.kiln.daemon.api.OutputDone;
+import dev.kiln.daemon.api.OutputOpen;
+import dev.kiln.export.OutputSpec;
 import dev.kiln.daemon.api.SecretReply;
 import dev.kiln.daemon.api.SessionGrpc;
 import dev.kiln.daemon.api.SshClose;
@@ -41,7 +44,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * after .dockerignore), secrets and registry credentials, which so never leave the client
  * unless the daemon asks for them for a build. It also connects the daemon's forwarded
  * ssh-agent streams to the agent sockets it offers ({@code --ssh}): keys stay in the local agent,
- * only agent protocol messages travel. Sending waits for the stream to be ready (flow control),
+ * only agent protocol messages travel. The build's file outputs come back over the stream and
+ * are written here where this client said ({@link OutputDownload}): the daemon names an output by
+ * its index in the request, never by a path. Sending waits for the stream to be ready (flow control),
  * so a large context never piles up in memory. Lives for one build; {@link #close} ends the
  * stream and every forwarded agent connection.
  */
@@ -55,6 +60,8 @@ public final class SessionClient implements AutoCloseable {
     private final CredentialSource credentials;
     private final Map<String, Path> sshAgents;
     private final Map<Long, AgentConnection> agentConnections = new ConcurrentHashMap<>();
+    private final List<OutputSpec> outputs;
+    private final Map<Long, OutputDownload> downloads = new ConcurrentHashMap<>();
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Condition ready = sendLock.newCondition();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
@@ -69,6 +76,17 @@ public final class SessionClient implements AutoCloseable {
     /** @param sshAgents the agent socket per ssh id this client offers ({@code --ssh}, resolved on this machine) */
     public SessionClient(String id, Map<String, Path> dirs, Map<String, ContextWalker> walkers, Map<String, byte[]> secrets,
                          CredentialSource credentials, Map<String, Path> sshAgents) {
+        this(id, dirs, walkers, secrets, credentials, sshAgents, List.of());
+    }
+
+    /**
+     * @param outputs the build's outputs in the order of the SolveRequest: the file outputs among
+     *     them (oci, docker, tar, local) are written by this client at their {@code dest}, resolved
+     *     against this process's working directory ({@code -} is stdout)
+     */
+    public SessionClient(String id, Map<String, Path> dirs, Map<String, ContextWalker> walkers, Map<String, byte[]> secrets,
+                         CredentialSource credentials, Map<String, Path> sshAgents, List<OutputSpec> outputs) {
+        this.outputs = List.copyOf(outputs);
         this.sshAgents = Map.copyOf(sshAgents);
         this.id = id;
         this.dirs = Map.copyOf(dirs);
@@ -108,6 +126,20 @@ public final class SessionClient implements AutoCloseable {
                         AgentConnection c = agentConnections.remove(m.getSshClose().getStreamId());
                         if (c != null) {
                             c.toAgent.add(AgentConnection.END);
+                        }
+                    }
+                    // outputs in arrival order; a full queue holds this callback up (flow control)
+                    case OUTPUT_OPEN -> openOutput(m.getOutputOpen());
+                    case OUTPUT_DATA -> {
+                        OutputDownload d = downloads.get(m.getOutputData().getStreamId());
+                        if (d != null) {
+                            d.data(m.getOutputData().getData().toByteArray());
+                        }
+                    }
+                    case OUTPUT_END -> {
+                        OutputDownload d = downloads.get(m.getOutputEnd().getStreamId());
+                        if (d != null) {
+                            d.end(m.getOutputEnd().getError());
                         }
                     }
                     // answer on a thread of its own: a file transfer must not hold up gRPC's callbacks
@@ -205,12 +237,42 @@ public final class SessionClient implements AutoCloseable {
         });
     }
 
+    private void openOutput(OutputOpen open) {
+        long sid = open.getStreamId();
+        int index = open.getIndex();
+        OutputSpec spec = index < outputs.size() ? outputs.get(index) : null;
+        if (spec == null || !OutputSpec.FILE_TYPES.contains(spec.type()) || spec.dest() == null
+                || open.getDirectory() != spec.type().equals("local")) {
+            outputDone(sid, "this client asked for no such file output (#" + index + ")");
+            return;
+        }
+        downloads.put(sid, OutputDownload.start(spec.type() + "-" + index, spec.dest(), open.getDirectory(), error -> {
+            downloads.remove(sid);
+            outputDone(sid, error.isEmpty() ? "" : "writing " + spec.dest() + ": " + error);
+        }));
+    }
+
+    private void outputDone(long streamId, String error) {
+        send(ClientMessage.newBuilder().setOutputDone(OutputDone.newBuilder().setStreamId(streamId).setError(error)).build());
+    }
+
+    /** Discards every output not yet complete (the session ended): nothing half-written stays at a dest. */
+    private void abortOutputs(String reason) {
+        for (Long sid : List.copyOf(downloads.keySet())) {
+            OutputDownload d = downloads.remove(sid);
+            if (d != null) {
+                d.abort(reason);
+            }
+        }
+    }
+
     private void closeAgentStream(long streamId, String error) {
         send(ClientMessage.newBuilder().setSshClose(SshClose.newBuilder().setStreamId(streamId).setError(error)).build());
     }
 
     private void end() {
         closeAgents();
+        abortOutputs("the session with the daemon ended");
         closed = true;
         sendLock.lock();
         try {
@@ -351,6 +413,7 @@ public final class SessionClient implements AutoCloseable {
     @Override
     public void close() {
         closeAgents();
+        abortOutputs("the build ended before the output was complete");
         sendLock.lock();
         try {
             if (!closed) {

@@ -15,7 +15,12 @@ import dev.kiln.daemon.api.SshData;
 import dev.kiln.daemon.api.SshOpen;
 import dev.kiln.session.credentials.CredentialSource;
 import dev.kiln.session.credentials.Credentials;
+import dev.kiln.daemon.api.OutputEnd;
+import dev.kiln.daemon.api.OutputOpen;
+import dev.kiln.session.ClientOutput;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.InterruptedIOException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The daemon's end of one client's Session stream: it asks the client questions (list a
  * directory, send files, a secret, registry credentials) and routes each answer to the build
  * thread that asked, by request id; it also carries forwarded ssh-agent connections
- * ({@link #openSsh}), each a stream of bytes in both directions. Lives from the client's Hello
+ * ({@link #openSsh}), each a stream of bytes in both directions, and the build's file outputs
+ * ({@link #output}), streamed to the client, which writes them. Lives from the client's Hello
  * until the stream ends; once it ended every pending and later question fails with an
  * IOException and every ssh stream is closed. Thread-safe.
  */
@@ -51,6 +57,8 @@ public final class AttachedSession {
     private final java.util.Set<String> dirs;
     private final java.util.Set<String> sshIds;
     private final Map<Long, SshStream> sshStreams = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<String>> outputsDone = new ConcurrentHashMap<>();
+    private final Object readiness = new Object();
 
     /** The daemon's side of one forwarded ssh-agent connection: what the client sends for it. */
     interface SshStream {
@@ -214,6 +222,64 @@ public final class AttachedSession {
         }
     }
 
+    /**
+     * Output number {@code index} of the client's SolveRequest, written by the client where it
+     * said (the daemon never learns the path): each {@link ClientOutput#open} sends OutputOpen and
+     * returns an {@link OutputUpload}.
+     */
+    public ClientOutput output(int index) {
+        return kind -> {
+            long sid = ids.incrementAndGet();
+            CompletableFuture<String> done = new CompletableFuture<>();
+            outputsDone.put(sid, done);
+            try {
+                send(DaemonMessage.newBuilder().setOutputOpen(OutputOpen.newBuilder().setStreamId(sid).setIndex(index)
+                        .setDirectory(kind == ClientOutput.Kind.DIRECTORY)).build());
+            } catch (IOException e) {
+                outputsDone.remove(sid);
+                throw e;
+            }
+            return new OutputUpload(this, sid, done);
+        };
+    }
+
+    /** Tells the client to discard an output; quiet when the session already ended. */
+    void endOutputQuietly(long streamId, String error) {
+        try {
+            send(DaemonMessage.newBuilder().setOutputEnd(OutputEnd.newBuilder().setStreamId(streamId).setError(error)).build());
+        } catch (IOException e) {
+            // the client left: it discards unfinished outputs itself
+        }
+    }
+
+    void forgetOutput(long streamId) {
+        outputsDone.remove(streamId);
+    }
+
+    /** gRPC says the stream can take more: wakes senders waiting in {@link #sendWhenReady}. */
+    void ready() {
+        synchronized (readiness) {
+            readiness.notifyAll();
+        }
+    }
+
+    /** Sends once the transport can take more (gRPC's flow control), so a large output never piles up in memory. */
+    void sendWhenReady(DaemonMessage m) throws IOException {
+        if (out instanceof ServerCallStreamObserver<DaemonMessage> call) {
+            synchronized (readiness) {
+                while (!call.isReady() && !isClosed()) {
+                    try {
+                        readiness.wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while sending to the client");
+                    }
+                }
+            }
+        }
+        send(m);
+    }
+
     private Object await(long rid, DaemonMessage question) throws IOException, InterruptedException {
         CompletableFuture<Object> f = new CompletableFuture<>();
         answers.put(rid, f);
@@ -276,6 +342,12 @@ public final class AttachedSession {
                     s.closed(m.getSshClose().getError());
                 }
             }
+            case OUTPUT_DONE -> {
+                CompletableFuture<String> f = outputsDone.get(m.getOutputDone().getStreamId());
+                if (f != null) {
+                    f.complete(m.getOutputDone().getError());
+                }
+            }
             case FAILURE -> {
                 long rid = m.getFailure().getRequestId();
                 complete(rid, m.getFailure().getMessage());
@@ -316,6 +388,10 @@ public final class AttachedSession {
         for (BlockingQueue<Object> q : transfers.values()) {
             q.offer("the client went away: " + reason);
         }
+        for (CompletableFuture<String> f : outputsDone.values()) {
+            f.complete("the client went away: " + reason);
+        }
+        ready();
         for (Long sid : List.copyOf(sshStreams.keySet())) {
             SshStream s = sshStreams.remove(sid);
             if (s != null) {

@@ -91,7 +91,7 @@ final class DaemonBuild {
             BuildRequest br = new BuildRequest(copy.tree(), dockerfile, df.getBuildArgsMap(),
                     df.getTarget().isEmpty() ? Optional.empty() : Optional.of(df.getTarget()),
                     req.getTagsList().stream().map(DaemonBuild::reference).toList(),
-                    req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
+                    outputs(req, session),
                     df.getNoCache(), Set.copyOf(df.getNoCacheFilterList()), df.getBuildContextsMap(),
                     df.getPlatform().isEmpty() ? Platform.host() : Platform.parse(df.getPlatform()),
                     df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty(),
@@ -138,7 +138,7 @@ final class DaemonBuild {
         try {
             BuildRequest br = new BuildRequest(contextDir, null, Map.of(), Optional.empty(),
                     req.getTagsList().stream().map(DaemonBuild::reference).toList(),
-                    req.getOutputsList().stream().map(o -> new OutputSpec(o.getType(), o.getAttrsMap())).toList(),
+                    outputs(req, session),
                     false, Set.of(), Map.of(), platform,
                     llb.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(llb.getSourceDateEpoch())) : Optional.empty());
             return dev.kiln.daemon.telemetry.KilndTracing.tracedSolve(req.getRef(), trace.replay(), trace,
@@ -201,6 +201,20 @@ final class DaemonBuild {
         Map<String, List<Path>> ssh = new LinkedHashMap<>();
         sshSockets.forEach((id, sock) -> ssh.put(id, List.of(sock)));
         return new BuildGrants(secrets, ssh, Set.copyOf(df.getEntitlementsList()));
+    }
+
+    /**
+     * The client's outputs; file outputs (oci, docker, tar, local) are streamed to the client,
+     * which writes them on its machine where it said: the daemon never opens their dest.
+     */
+    private static List<OutputSpec> outputs(SolveRequest req, AttachedSession session) {
+        List<OutputSpec> out = new ArrayList<>();
+        for (int i = 0; i < req.getOutputsCount(); i++) {
+            var o = req.getOutputs(i);
+            OutputSpec spec = new OutputSpec(o.getType(), o.getAttrsMap());
+            out.add(OutputSpec.FILE_TYPES.contains(spec.type()) ? spec.withClient(session.output(i)) : spec);
+        }
+        return out;
     }
 
     private static List<CacheSpec> caches(List<dev.kiln.daemon.api.Output> specs, boolean export) {

@@ -1,0 +1,254 @@
+package dev.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * File outputs of {@code kiln --addr … build} are written by the client, on its machine, where it
+ * said: a real {@code ./kilnd} runs in a working directory of its own, the real client in another
+ * one gives relative {@code dest} paths, and the OCI, docker and tar archives, the local directory
+ * and a tar on stdout ({@code dest=-}) appear under the client's directory, equal entry for entry
+ * (or file for file, with owners and modes) to what a daemonless build with the same
+ * SOURCE_DATE_EPOCH writes; the daemon's directory gets nothing. A build that fails, a client
+ * that cannot write its dest and a cancelled build leave nothing at the dest, not even a
+ * temporary file.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KilndOutputsIT {
+    private static final String EPOCH = "1700000000";
+    @TempDir
+    static Path tmp;
+    Path state;
+    Path ctx;
+    Path reference;
+    Path clientDir;
+    Path daemonDir;
+    Path sock;
+    Process daemonProcess;
+
+    @BeforeAll
+    void start() throws Exception {
+        state = tmp.resolve("state");
+        KilnRunner kiln = KilnRunner.withBusybox(tmp, state);
+        ctx = Files.createDirectories(tmp.resolve("ctx"));
+        Files.writeString(ctx.resolve("hello.txt"), "hello from the client's context\n");
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox:latest
+                COPY hello.txt /hello.txt
+                RUN mkdir -p /data && echo built > /data/out && chown 1234:5678 /data/out && chmod 640 /data/out \\
+                    && ln -s /hello.txt /data/link
+                """);
+        // the daemonless outputs to compare with, over the state dir the daemon then uses
+        reference = Files.createDirectories(tmp.resolve("reference"));
+        KilnRunner.Run ref = kiln.run(List.of("build", "--progress", "plain", "-t", "outputs:1",
+                "--build-arg", "SOURCE_DATE_EPOCH=" + EPOCH,
+                "-o", "type=oci,dest=" + reference.resolve("img.oci.tar"),
+                "-o", "type=docker,dest=" + reference.resolve("img.docker.tar"),
+                "-o", "type=tar,dest=" + reference.resolve("fs.tar"),
+                "-o", "type=local,dest=" + reference.resolve("fs"), ctx.toString()));
+        assertThat(ref.exit()).as(ref.all()).isZero();
+
+        clientDir = Files.createDirectories(tmp.resolve("client-cwd"));
+        daemonDir = Files.createDirectories(tmp.resolve("daemon-cwd"));
+        sock = tmp.resolve("kilnd.sock");
+        ProcessBuilder pb = new ProcessBuilder(KilnRunner.repoRoot().resolve("kilnd").toString(), "--config", "/dev/null",
+                "--root", state.toString(), "--addr", "unix://" + sock).directory(daemonDir.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(tmp.resolve("kilnd.err").toFile());
+        Process p = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(tmp.resolve("kilnd.err")).contains("kilnd: ready")) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("kilnd did not start:\n" + Files.readString(tmp.resolve("kilnd.err")));
+            }
+            Thread.sleep(100);
+        }
+        daemonProcess = p;
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (daemonProcess != null && daemonProcess.isAlive()) {
+            KilndProcess.signal(daemonProcess.pid(), "TERM");
+            if (!daemonProcess.waitFor(60, TimeUnit.SECONDS)) {
+                daemonProcess.destroyForcibly();
+            }
+        }
+    }
+
+    /** {@code ./kiln --addr … ARGS} started in the client's working directory. */
+    Process client(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(KilnRunner.repoRoot().resolve("kiln").toString(), "--addr",
+                "unix://" + sock));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(clientDir.toFile());
+        pb.environment().remove("KILN_ROOT");
+        pb.environment().remove("KILN_HOST");
+        return pb.start();
+    }
+
+    /** Runs the client to its end: exit code, stdout bytes, stderr. */
+    record Outcome(int exit, byte[] stdout, String stderr) {}
+
+    Outcome run(String... args) throws Exception {
+        Process p = client(args);
+        byte[][] out = new byte[2][];
+        Thread o = Thread.ofVirtual().start(() -> out[0] = readAll(p.getInputStream()));
+        Thread e = Thread.ofVirtual().start(() -> out[1] = readAll(p.getErrorStream()));
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        o.join();
+        e.join();
+        return new Outcome(p.exitValue(), out[0], new String(out[1], StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void fileOutputsLandOnTheClientEqualToTheDaemonlessOnes() throws Exception {
+        Outcome files = run("build", "--progress", "plain", "-t", "outputs:1", "--build-arg", "SOURCE_DATE_EPOCH=" + EPOCH,
+                "-o", "type=oci,dest=out/img.oci.tar", "-o", "type=docker,dest=out/img.docker.tar",
+                "-o", "type=tar,dest=out/fs.tar", "-o", "type=local,dest=out/fs", ctx.toString());
+        assertThat(files.exit()).as(files.stderr()).isZero();
+
+        Path out = clientDir.resolve("out");
+        assertThat(tarEntries(out.resolve("img.oci.tar"))).isEqualTo(tarEntries(reference.resolve("img.oci.tar")))
+                .containsKey("index.json");
+        assertThat(tarEntries(out.resolve("img.docker.tar"))).isEqualTo(tarEntries(reference.resolve("img.docker.tar")))
+                .containsKey("manifest.json");
+        assertThat(Files.readAllBytes(out.resolve("fs.tar"))).isEqualTo(Files.readAllBytes(reference.resolve("fs.tar")));
+        Map<String, String> tree = tree(out.resolve("fs"));
+        assertThat(tree).isEqualTo(tree(reference.resolve("fs")))
+                .hasEntrySatisfying("data/out", v -> assertThat(v).startsWith("file 640 1234:5678 "
+                        + sha256("built\n".getBytes(StandardCharsets.UTF_8))));
+        assertThat(tree.get("data/link")).startsWith("link /hello.txt");
+        try (Stream<Path> s = Files.list(out)) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
+                    .as("no temporary files left beside the outputs")
+                    .containsExactly("fs", "fs.tar", "img.docker.tar", "img.oci.tar");
+        }
+        // the daemon resolved nothing itself: its own directory and the client's absolute path stay as they were
+        assertThat(daemonDir.resolve("out")).doesNotExist();
+        try (Stream<Path> s = Files.list(daemonDir)) {
+            assertThat(s.toList()).isEmpty();
+        }
+
+        Outcome stdout = run("build", "--build-arg", "SOURCE_DATE_EPOCH=" + EPOCH, "-o", "-", ctx.toString());
+        assertThat(stdout.exit()).as(stdout.stderr()).isZero();
+        assertThat(stdout.stdout()).isEqualTo(Files.readAllBytes(reference.resolve("fs.tar")));
+        Outcome ociStdout = run("build", "-t", "outputs:1", "--build-arg", "SOURCE_DATE_EPOCH=" + EPOCH, "-o", "type=oci,dest=-",
+                ctx.toString());
+        assertThat(ociStdout.exit()).as(ociStdout.stderr()).isZero();
+        assertThat(tarEntries(new ByteArrayInputStream(ociStdout.stdout())))
+                .isEqualTo(tarEntries(reference.resolve("img.oci.tar")));
+    }
+
+    @Test
+    void aFailedOrCancelledBuildLeavesNothingAtTheDest() throws Exception {
+        Path failCtx = Files.createDirectories(tmp.resolve("fail-ctx"));
+        Files.writeString(failCtx.resolve("Dockerfile"), "FROM busybox:latest\nRUN echo failing && exit 3\n");
+        Outcome failed = run("build", "--progress", "plain", "-o", "type=oci,dest=failed/img.tar",
+                "-o", "type=local,dest=failed/fs", failCtx.toString());
+        assertThat(failed.exit()).as(failed.stderr()).isNotZero();
+        assertThat(clientDir.resolve("failed")).doesNotExist();
+
+        // the client cannot write where it said (the parent is a file): the build fails with the client's reason
+        Files.writeString(clientDir.resolve("not-a-dir"), "x");
+        Outcome unwritable = run("build", "--progress", "plain", "-o", "type=tar,dest=not-a-dir/fs.tar", ctx.toString());
+        assertThat(unwritable.exit()).isNotZero();
+        assertThat(unwritable.stderr()).contains("not-a-dir/fs.tar");
+        assertThat(Files.readString(clientDir.resolve("not-a-dir"))).isEqualTo("x");
+
+        Path slowCtx = Files.createDirectories(tmp.resolve("slow-ctx"));
+        Files.writeString(slowCtx.resolve("Dockerfile"), "FROM busybox:latest\nRUN sleep 60\n");
+        Files.createDirectories(clientDir.resolve("cancelled"));
+        Process cancelled = client("build", "--progress", "plain", "-o", "type=oci,dest=cancelled/img.tar",
+                "-o", "type=local,dest=cancelled/fs", slowCtx.toString());
+        Thread.ofVirtual().start(() -> readAll(cancelled.getInputStream()));
+        Thread.ofVirtual().start(() -> readAll(cancelled.getErrorStream()));
+        Thread.sleep(4000);
+        KilndProcess.signal(cancelled.pid(), "INT");
+        assertThat(cancelled.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(cancelled.exitValue()).isNotZero();
+        try (Stream<Path> s = Files.list(clientDir.resolve("cancelled"))) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
+
+    /** Each entry of a tar (a file or a stream) by name: its type, mode, owner and content hash. */
+    static Map<String, String> tarEntries(Path tar) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
+            return tarEntries(in);
+        }
+    }
+
+    static Map<String, String> tarEntries(InputStream raw) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(raw)) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                out.put(e.getName(), (e.isDirectory() ? "dir" : e.isSymbolicLink() ? "link " + e.getLinkName() : "file")
+                        + " " + Integer.toOctalString(e.getMode() & 07777) + " " + e.getLongUserId() + ":"
+                        + e.getLongGroupId() + " " + sha256(tar.readAllBytes()));
+            }
+        }
+        return out;
+    }
+
+    /** A directory tree by relative path: type, mode, owner, content hash (or link target) and mtime. */
+    static Map<String, String> tree(Path root) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(p -> !p.equals(root)).toList()) {
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+                String owner = a.get("uid") + ":" + a.get("gid");
+                String mode = Integer.toOctalString((Integer) a.get("mode") & 07777);
+                String what;
+                if (Files.isSymbolicLink(p)) {
+                    what = "link " + Files.readSymbolicLink(p) + " " + owner;
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    what = "dir " + mode + " " + owner + " " + a.get("lastModifiedTime");
+                } else {
+                    what = "file " + mode + " " + owner + " " + sha256(Files.readAllBytes(p)) + " " + a.get("lastModifiedTime");
+                }
+                out.put(root.relativize(p).toString(), what);
+            }
+        }
+        return out;
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+}
