@@ -103,7 +103,7 @@ class KilndTlsIT {
         assertThat(rogue.exit()).as(rogue.all()).isNotZero();
         KilnRunner.Run good = kiln("client", "debug", "info");
         assertThat(good.exit()).as(good.all()).isZero();
-        assertThat(good.stdout()).contains(addr);
+        assertThat(good.stdout()).contains(addr).containsPattern("Snapshotter: +overlay");
     }
 
     @Test
@@ -120,7 +120,7 @@ class KilndTlsIT {
             assertThat(m.find()).isTrue();
             KilnRunner.Run r = KilndProcess.kiln(Map.of(), List.of("--addr", "tcp://127.0.0.1:" + m.group(1), "debug", "workers"));
             assertThat(r.exit()).as(r.all()).isZero();
-            assertThat(r.stdout()).contains("linux/");
+            assertThat(r.stdout()).contains("linux/").contains("snapshotter=overlay");
         }
     }
 }

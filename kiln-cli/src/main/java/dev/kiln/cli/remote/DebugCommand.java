@@ -56,6 +56,7 @@ public final class DebugCommand {
             System.out.println("Started:        " + Instant.ofEpochSecond(i.getStartedUnixSeconds()));
             System.out.println("Listening:      " + String.join(", ", i.getListenList()));
             System.out.println("Running builds: " + i.getRunningBuilds());
+            System.out.println("Snapshotter:    " + i.getSnapshotter());
             return 0;
         }
     }

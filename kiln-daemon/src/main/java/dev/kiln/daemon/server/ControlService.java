@@ -215,7 +215,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         var cfg = state.engine().config();
         out.onNext(ListWorkersResponse.newBuilder().addWorkers(WorkerInfo.newBuilder().setId("kiln-oci")
                 .addPlatforms(Platform.host().toString()).putLabels("runtime", cfg.runtime())
-                .putLabels("snapshotter", "overlayfs").setMaxParallelism(cfg.maxParallelExec())).build());
+                .putLabels("snapshotter", state.engine().snapshotter().kind().id()).setMaxParallelism(cfg.maxParallelExec())).build());
         out.onCompleted();
     }
 
@@ -223,7 +223,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     public void info(InfoRequest req, StreamObserver<InfoResponse> out) {
         out.onNext(InfoResponse.newBuilder().setVersion(state.version()).setRoot(state.engine().config().stateDir().toString())
                 .setPid(ProcessHandle.current().pid()).setStartedUnixSeconds(state.startedAt().getEpochSecond())
-                .setRunningBuilds(state.history().runningCount()).addAllListen(state.listening()).build());
+                .setRunningBuilds(state.history().runningCount()).addAllListen(state.listening())
+                .setSnapshotter(state.engine().snapshotter().describe()).build());
         out.onCompleted();
     }
 
