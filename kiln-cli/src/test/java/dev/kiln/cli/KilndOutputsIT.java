@@ -192,6 +192,31 @@ class KilndOutputsIT {
         try (Stream<Path> s = Files.list(clientDir.resolve("cancelled"))) {
             assertThat(s.toList()).isEmpty();
         }
+
+        // cancelled in the middle of sending: the client stops reading its stdout (a 64 MB tar), so the
+        // daemon must wait for it (flow control) rather than buffer; Ctrl-C then ends the build, the
+        // output after it never appears, and the daemon builds the next request as usual
+        Path bigCtx = Files.createDirectories(tmp.resolve("big-ctx"));
+        Files.writeString(bigCtx.resolve("Dockerfile"),
+                "FROM busybox:latest\nRUN dd if=/dev/zero of=/big bs=1M count=64\n");
+        Process stalled = client("build", "--progress", "plain", "-o", "type=tar,dest=-",
+                "-o", "type=oci,dest=after/img.tar", bigCtx.toString());
+        StringBuffer stalledErr = new StringBuffer();
+        Thread.ofVirtual().start(() -> stalledErr.append(new String(readAll(stalled.getErrorStream()), StandardCharsets.UTF_8)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (stalled.getInputStream().available() < 64 * 1024 && System.nanoTime() < deadline && stalled.isAlive()) {
+            Thread.sleep(100);
+        }
+        assertThat(stalled.isAlive()).as("the client waits for its stdout to be read").isTrue();
+        Thread.sleep(1000);
+        KilndProcess.signal(stalled.pid(), "INT");
+        assertThat(stalled.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(stalled.exitValue()).isNotZero();
+        assertThat(clientDir.resolve("after")).doesNotExist();
+        assertThat(daemonProcess.isAlive()).isTrue();
+        Outcome next = run("build", "--progress", "plain", "-o", "type=tar,dest=next.tar", ctx.toString());
+        assertThat(next.exit()).as(next.stderr()).isZero();
+        assertThat(clientDir.resolve("next.tar")).isNotEmptyFile();
     }
 
     /** Each entry of a tar (a file or a stream) by name: its type, mode, owner and content hash. */

@@ -31,6 +31,7 @@ final class OutputDownload {
     private final String dest;
     private final boolean directory;
     private volatile boolean finished;
+    private volatile boolean abandoned;
     private Thread writer;
 
     private OutputDownload(String dest, boolean directory) {
@@ -68,6 +69,7 @@ final class OutputDownload {
 
     /** Discards the output (the session ended before it was complete) and waits a little for the writer to clean up. */
     void abort(String reason) {
+        abandoned = true;
         if (!finished && !queue.offer(reason)) {
             writer.interrupt();
         }
@@ -80,7 +82,7 @@ final class OutputDownload {
 
     private void put(Object item) {
         try {
-            while (!finished && !queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
+            while (!finished && !abandoned && !queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
                 // the writer is behind: gRPC waits with us, so the daemon waits too
             }
         } catch (InterruptedException e) {
