@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one gives relative {@code dest} paths, and the OCI, docker and tar archives, the local directory
  * and a tar on stdout ({@code dest=-}) appear under the client's directory, equal entry for entry
  * (or file for file, with owners and modes) to what a daemonless build with the same
- * SOURCE_DATE_EPOCH writes; the daemon's directory gets nothing. A build that fails, a client
+ * SOURCE_DATE_EPOCH writes, over the unix socket and over TCP; the daemon's directory gets nothing. A build that fails, a client
  * that cannot write its dest and a cancelled build leave nothing at the dest, not even a
  * temporary file.
  */
@@ -75,7 +75,8 @@ class KilndOutputsIT {
         daemonDir = Files.createDirectories(tmp.resolve("daemon-cwd"));
         sock = tmp.resolve("kilnd.sock");
         ProcessBuilder pb = new ProcessBuilder(KilnRunner.repoRoot().resolve("kilnd").toString(), "--config", "/dev/null",
-                "--root", state.toString(), "--addr", "unix://" + sock).directory(daemonDir.toFile())
+                "--root", state.toString(), "--addr", "unix://" + sock, "--addr", "tcp://127.0.0.1:0", "--insecure-tcp")
+                .directory(daemonDir.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(tmp.resolve("kilnd.err").toFile());
         Process p = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -86,7 +87,13 @@ class KilndOutputsIT {
             Thread.sleep(100);
         }
         daemonProcess = p;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("listening on (tcp://127\\.0\\.0\\.1:\\d+)")
+                .matcher(Files.readString(tmp.resolve("kilnd.err")));
+        assertThat(m.find()).as(Files.readString(tmp.resolve("kilnd.err"))).isTrue();
+        tcpAddr = m.group(1);
     }
+
+    String tcpAddr;
 
     @AfterAll
     void stop() throws Exception {
@@ -100,8 +107,12 @@ class KilndOutputsIT {
 
     /** {@code ./kiln --addr … ARGS} started in the client's working directory. */
     Process client(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(KilnRunner.repoRoot().resolve("kiln").toString(), "--addr",
-                "unix://" + sock));
+        return clientAt("unix://" + sock, args);
+    }
+
+    /** {@code ./kiln --addr ADDR ARGS} started in the client's working directory. */
+    Process clientAt(String addr, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(KilnRunner.repoRoot().resolve("kiln").toString(), "--addr", addr));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(clientDir.toFile());
         pb.environment().remove("KILN_ROOT");
@@ -113,7 +124,10 @@ class KilndOutputsIT {
     record Outcome(int exit, byte[] stdout, String stderr) {}
 
     Outcome run(String... args) throws Exception {
-        Process p = client(args);
+        return finish(client(args));
+    }
+
+    Outcome finish(Process p) throws Exception {
         byte[][] out = new byte[2][];
         Thread o = Thread.ofVirtual().start(() -> out[0] = readAll(p.getInputStream()));
         Thread e = Thread.ofVirtual().start(() -> out[1] = readAll(p.getErrorStream()));
@@ -151,6 +165,14 @@ class KilndOutputsIT {
         try (Stream<Path> s = Files.list(daemonDir)) {
             assertThat(s.toList()).isEmpty();
         }
+
+        // over TCP (the daemon could be another machine) the same
+        Outcome tcp = finish(clientAt(tcpAddr, "build", "--progress", "plain", "-t", "outputs:1", "--build-arg",
+                "SOURCE_DATE_EPOCH=" + EPOCH, "-o", "type=oci,dest=tcp/img.oci.tar", "-o", "type=local,dest=tcp/fs",
+                ctx.toString()));
+        assertThat(tcp.exit()).as(tcp.stderr()).isZero();
+        assertThat(tarEntries(clientDir.resolve("tcp/img.oci.tar"))).isEqualTo(tarEntries(reference.resolve("img.oci.tar")));
+        assertThat(tree(clientDir.resolve("tcp/fs"))).isEqualTo(tree(reference.resolve("fs")));
 
         Outcome stdout = run("build", "--build-arg", "SOURCE_DATE_EPOCH=" + EPOCH, "-o", "-", ctx.toString());
         assertThat(stdout.exit()).as(stdout.stderr()).isZero();
