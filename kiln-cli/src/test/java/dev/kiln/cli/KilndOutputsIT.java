@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (or file for file, with owners and modes) to what a daemonless build with the same
  * SOURCE_DATE_EPOCH writes, over the unix socket and over TCP; the daemon's directory gets nothing. A build that fails, a client
  * that cannot write its dest and a cancelled build leave nothing at the dest, not even a
- * temporary file.
+ * temporary file. A client that is not root gets the files of a local output owned by itself.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KilndOutputsIT {
@@ -152,9 +153,9 @@ class KilndOutputsIT {
         assertThat(Files.readAllBytes(out.resolve("fs.tar"))).isEqualTo(Files.readAllBytes(reference.resolve("fs.tar")));
         Map<String, String> tree = tree(out.resolve("fs"));
         assertThat(tree).isEqualTo(tree(reference.resolve("fs")))
-                .hasEntrySatisfying("data/out", v -> assertThat(v).startsWith("file 640 1234:5678 "
+                .hasEntrySatisfying("data/out", v -> assertThat(v).startsWith("file 1234:5678 640 "
                         + sha256("built\n".getBytes(StandardCharsets.UTF_8))));
-        assertThat(tree.get("data/link")).startsWith("link /hello.txt");
+        assertThat(tree.get("data/link")).endsWith(" /hello.txt");
         try (Stream<Path> s = Files.list(out)) {
             assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
                     .as("no temporary files left beside the outputs")
@@ -241,6 +242,39 @@ class KilndOutputsIT {
         assertThat(clientDir.resolve("next.tar")).isNotEmptyFile();
     }
 
+    @Test
+    void aClientThatIsNotRootOwnsWhatItWrites() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add a user");
+        assumeTrue(KilnRunner.onPath("useradd") || Files.isExecutable(Path.of("/usr/sbin/useradd")), "useradd missing");
+        String user = "kout" + Long.toHexString(System.nanoTime() & 0xffffff);
+        Path work = Files.createTempDirectory(Path.of("/tmp"), "kiln-outputs-");
+        Files.setAttribute(work, "unix:mode", 0755);
+        Path home = work.resolve("home");
+        try {
+            KilnRunner.Run add = BuildIT.exec(null, "useradd", "-m", "-d", home.toString(), "-s", "/bin/sh", user);
+            assertThat(add.exit()).as(add.all()).isZero();
+            Path userCtx = Files.createDirectories(work.resolve("ctx"));
+            for (String f : List.of("Dockerfile", "hello.txt")) {
+                Files.copy(ctx.resolve(f), userCtx.resolve(f));
+            }
+            KilnRunner.Run r = KilnRunner.finish(new ProcessBuilder("runuser", "-u", user, "--", "env", "-u", "KILN_ROOT",
+                    "-u", "KILN_HOST", "HOME=" + home, KilnRunner.repoRoot().resolve("kiln").toString(), "--addr", tcpAddr,
+                    "build", "--progress", "plain", "-t", "outputs:1", "--build-arg", "SOURCE_DATE_EPOCH=" + EPOCH,
+                    "-o", "type=local,dest=out/fs", "-o", "type=oci,dest=out/img.oci.tar", userCtx.toString())
+                    .directory(home.toFile()).start());
+            assertThat(r.exit()).as(r.all()).isZero();
+            String owner = Files.getAttribute(home, "unix:uid") + ":" + Files.getAttribute(home, "unix:gid");
+            assertThat(owner).isNotEqualTo("0:0");
+            assertThat(tree(home.resolve("out/fs"))).as("the image's files, all owned by the client's user")
+                    .isEqualTo(ownedBy(tree(reference.resolve("fs")), owner));
+            assertThat(Files.getAttribute(home.resolve("out/img.oci.tar"), "unix:uid")).isEqualTo(Files.getAttribute(home, "unix:uid"));
+            assertThat(tarEntries(home.resolve("out/img.oci.tar"))).isEqualTo(tarEntries(reference.resolve("img.oci.tar")));
+        } finally {
+            BuildIT.exec(null, "userdel", "-r", user);
+            BuildIT.exec(null, "rm", "-rf", work.toString());
+        }
+    }
+
     /** Each entry of a tar (a file or a stream) by name: its type, mode, owner and content hash. */
     static Map<String, String> tarEntries(Path tar) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
@@ -261,7 +295,7 @@ class KilndOutputsIT {
         return out;
     }
 
-    /** A directory tree by relative path: type, mode, owner, content hash (or link target) and mtime. */
+    /** A directory tree by relative path: type, owner, mode, content hash (or link target) and mtime. */
     static Map<String, String> tree(Path root) throws IOException {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
@@ -271,15 +305,25 @@ class KilndOutputsIT {
                 String mode = Integer.toOctalString((Integer) a.get("mode") & 07777);
                 String what;
                 if (Files.isSymbolicLink(p)) {
-                    what = "link " + Files.readSymbolicLink(p) + " " + owner;
+                    what = "link " + owner + " " + Files.readSymbolicLink(p);
                 } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    what = "dir " + mode + " " + owner + " " + a.get("lastModifiedTime");
+                    what = "dir " + owner + " " + mode + " " + a.get("lastModifiedTime");
                 } else {
-                    what = "file " + mode + " " + owner + " " + sha256(Files.readAllBytes(p)) + " " + a.get("lastModifiedTime");
+                    what = "file " + owner + " " + mode + " " + sha256(Files.readAllBytes(p)) + " " + a.get("lastModifiedTime");
                 }
                 out.put(root.relativize(p).toString(), what);
             }
         }
+        return out;
+    }
+
+    /** {@link #tree} as if every entry were owned by {@code owner}. */
+    static Map<String, String> ownedBy(Map<String, String> tree, String owner) {
+        Map<String, String> out = new TreeMap<>();
+        tree.forEach((k, v) -> {
+            String[] f = v.split(" ", 3);
+            out.put(k, f[0] + " " + owner + " " + f[2]);
+        });
         return out;
     }
 
