@@ -1,7 +1,7 @@
 package dev.kiln.snapshot;
 
+import dev.kiln.common.files.FileTrees;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -9,7 +9,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Compares a copied tree ({@code upper}) with the tree it was copied from ({@code lower}) and writes
@@ -108,8 +107,8 @@ final class TreeDiff {
 
     /** Returns whether anything was written under {@code out} for this directory pair. */
     private boolean diffDirectory(Path lower, Path upper, Path out, String rel) throws IOException {
-        Set<String> names = new TreeSet<>(list(lower));
-        names.addAll(list(upper));
+        Set<String> names = FileTrees.childNames(lower);
+        names.addAll(FileTrees.childNames(upper));
         boolean wrote = false;
         for (String name : names) {
             Path l = lower.resolve(name);
@@ -226,18 +225,5 @@ final class TreeDiff {
         Files.setAttribute(to, "unix:uid", a.get("uid"), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(to, "unix:gid", a.get("gid"), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(to, "unix:mode", (Integer) a.get("mode") & 07777, LinkOption.NOFOLLOW_LINKS);
-    }
-
-    private static Set<String> list(Path dir) throws IOException {
-        Set<String> names = new TreeSet<>();
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return names;
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) {
-                names.add(p.getFileName().toString());
-            }
-        }
-        return names;
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.common.files.FileTrees;
 import dev.kiln.oci.fs.DeviceNodes;
 import dev.kiln.oci.fs.FileInfo;
 import dev.kiln.oci.fs.FileModes;
@@ -10,7 +11,6 @@ import dev.kiln.oci.layer.LayerSource;
 import dev.kiln.snapshot.OverlayMarkers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The file-level difference of two trees written as an overlay diff, for a {@link DiffRunner}
@@ -54,8 +53,8 @@ final class TreeChanges {
 
     /** Returns whether anything was written under {@code out}. */
     private static boolean diffDirectory(Path lower, Path upper, Path out) throws IOException {
-        Set<String> names = new TreeSet<>(list(lower));
-        names.addAll(list(upper));
+        Set<String> names = FileTrees.childNames(lower);
+        names.addAll(FileTrees.childNames(upper));
         boolean wrote = false;
         for (String name : names) {
             if (Thread.currentThread().isInterrupted()) {
@@ -145,18 +144,5 @@ final class TreeChanges {
         } catch (NoSuchFileException e) {
             return null;
         }
-    }
-
-    private static Set<String> list(Path dir) throws IOException {
-        Set<String> names = new TreeSet<>();
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return names;
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) {
-                names.add(p.getFileName().toString());
-            }
-        }
-        return names;
     }
 }

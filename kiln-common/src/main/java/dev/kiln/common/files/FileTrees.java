@@ -1,6 +1,7 @@
 package dev.kiln.common.files;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -8,10 +9,31 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /** Operations on whole directory trees that the JDK lacks. */
 public final class FileTrees {
     private FileTrees() {}
+
+    /**
+     * The names of the entries directly in {@code dir}, in {@link String} order; empty when
+     * {@code dir} is not a directory (missing, a file, or a symbolic link, which is not followed).
+     * The set is a fresh one the caller may change. For walking two trees side by side, as the
+     * differs do.
+     */
+    public static SortedSet<String> childNames(Path dir) throws IOException {
+        SortedSet<String> names = new TreeSet<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return names;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                names.add(p.getFileName().toString());
+            }
+        }
+        return names;
+    }
 
     /**
      * Deletes {@code path} and, if it is a directory, everything below it, never following a

@@ -35,4 +35,18 @@ class FileTreesTest {
         FileTrees.deleteRecursively(f);
         assertThat(f).doesNotExist();
     }
+
+    @Test
+    void childNamesAreSortedAndEmptyForWhatIsNotADirectory() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("dir/sub"));
+        Files.writeString(tmp.resolve("dir/b"), "x");
+        Files.writeString(tmp.resolve("dir/a"), "x");
+        Files.createSymbolicLink(tmp.resolve("dir/link"), dir);
+        Files.writeString(dir.resolve("below"), "x");
+
+        assertThat(FileTrees.childNames(tmp.resolve("dir"))).containsExactly("a", "b", "link", "sub");
+        assertThat(FileTrees.childNames(tmp.resolve("dir/link"))).as("a symlink is not followed").isEmpty();
+        assertThat(FileTrees.childNames(tmp.resolve("dir/a"))).isEmpty();
+        assertThat(FileTrees.childNames(tmp.resolve("missing"))).isEmpty();
+    }
 }
