@@ -73,14 +73,7 @@ class FrontendFeaturesIT {
     }
 
     private Path context(String name, String dockerfile, Map<String, String> files) throws Exception {
-        Path ctx = Files.createDirectories(tmp.resolve(name));
-        Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
-        for (var e : files.entrySet()) {
-            Path p = ctx.resolve(e.getKey());
-            Files.createDirectories(p.getParent());
-            Files.writeString(p, e.getValue());
-        }
-        return ctx;
+        return KilnRunner.context(tmp.resolve(name), dockerfile, files);
     }
 
     private KilnRunner.Run build(Path ctx, Path out, String... extra) throws Exception {

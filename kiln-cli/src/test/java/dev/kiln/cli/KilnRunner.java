@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -118,7 +120,20 @@ final class KilnRunner {
 
     /** Builds busybox:latest from examples/busybox and Debian's busybox-static, as examples/build.sh does. */
     void buildBusybox(Path scratch) throws IOException, InterruptedException {
-        Path ctx = Files.createDirectories(scratch.resolve("busybox-context"));
+        Path ctx = busyboxContext(scratch.resolve("busybox-context"));
+        Run r = run("build", "--progress", "plain", "-t", "busybox:latest", ctx.toString());
+        if (r.exit() != 0) {
+            throw new IllegalStateException("building busybox failed:\n" + r.all());
+        }
+    }
+
+    /**
+     * Writes the busybox base's build context into {@code dir} (created if missing): the files of
+     * examples/busybox plus Debian's {@code /bin/busybox}, as examples/build.sh assembles it.
+     * Returns {@code dir}.
+     */
+    static Path busyboxContext(Path dir) throws IOException {
+        Path ctx = Files.createDirectories(dir);
         Path src = repoRoot().resolve("examples/busybox");
         try (var files = Files.walk(src)) {
             for (Path f : files.toList()) {
@@ -126,14 +141,27 @@ final class KilnRunner {
                 if (Files.isDirectory(f)) {
                     Files.createDirectories(t);
                 } else {
-                    Files.copy(f, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
-        Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Run r = run("build", "--progress", "plain", "-t", "busybox:latest", ctx.toString());
-        if (r.exit() != 0) {
-            throw new IllegalStateException("building busybox failed:\n" + r.all());
+        Files.copy(Path.of("/bin/busybox"), ctx.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        return ctx;
+    }
+
+    /**
+     * Writes a build context into {@code dir} (created if missing): a Dockerfile with the given
+     * text and each of {@code files} (relative path to content, parent directories made as
+     * needed). Returns {@code dir}.
+     */
+    static Path context(Path dir, String dockerfile, Map<String, String> files) throws IOException {
+        Path ctx = Files.createDirectories(dir);
+        Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
+        for (var e : files.entrySet()) {
+            Path p = ctx.resolve(e.getKey());
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, e.getValue());
         }
+        return ctx;
     }
 }

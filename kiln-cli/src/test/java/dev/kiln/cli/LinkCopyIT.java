@@ -3,20 +3,13 @@ package dev.kiln.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -31,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LinkCopyIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path tmp;
     KilnRunner kiln;
@@ -46,14 +38,7 @@ class LinkCopyIT {
     }
 
     private Path context(String name, String dockerfile, Map<String, String> files) throws IOException {
-        Path ctx = Files.createDirectories(tmp.resolve(name));
-        Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
-        for (var e : files.entrySet()) {
-            Path p = ctx.resolve(e.getKey());
-            Files.createDirectories(p.getParent());
-            Files.writeString(p, e.getValue());
-        }
-        return ctx;
+        return KilnRunner.context(tmp.resolve(name), dockerfile, files);
     }
 
     private KilnRunner.Run build(Path ctx, Path oci, String... extra) throws Exception {
@@ -75,51 +60,6 @@ class LinkCopyIT {
         return r.stderr().contains("#" + m.group(1) + " CACHED\n");
     }
 
-    /** The blobs of an OCI archive by digest, and its manifest. */
-    private record Archive(Map<String, byte[]> blobs, JsonNode manifest) {
-        static Archive read(Path oci) throws IOException {
-            Map<String, byte[]> blobs = new HashMap<>();
-            byte[] index = null;
-            try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(oci)))) {
-                TarArchiveEntry e;
-                while ((e = tar.getNextEntry()) != null) {
-                    String name = e.getName().replaceFirst("^\\./", "");
-                    if (name.equals("index.json")) {
-                        index = tar.readAllBytes();
-                    } else if (name.startsWith("blobs/") && e.isFile()) {
-                        String[] parts = name.split("/");
-                        blobs.put(parts[1] + ":" + parts[2], tar.readAllBytes());
-                    }
-                }
-            }
-            JsonNode manifest = JSON.readTree(blobs.get(JSON.readTree(index).get("manifests").get(0).get("digest").asText()));
-            return new Archive(blobs, manifest);
-        }
-
-        List<String> layers() {
-            List<String> out = new ArrayList<>();
-            manifest.get("layers").forEach(l -> out.add(l.get("digest").asText()));
-            return out;
-        }
-
-        JsonNode config() throws IOException {
-            return JSON.readTree(blobs.get(manifest.get("config").get("digest").asText()));
-        }
-
-        /** The entry names of a layer, in order. */
-        List<String> entries(String layer) throws IOException {
-            List<String> out = new ArrayList<>();
-            try (TarArchiveInputStream tar = new TarArchiveInputStream(
-                    dev.kiln.oci.layer.Compression.decompressDetected(new ByteArrayInputStream(blobs.get(layer))))) {
-                TarArchiveEntry e;
-                while ((e = tar.getNextEntry()) != null) {
-                    out.add(e.getName().replaceFirst("^\\./", ""));
-                }
-            }
-            return out;
-        }
-    }
-
     @Test
     void theLinkedLayerIsCachedAndIdenticalOnAnotherBaseAndAPlainCopyIsNot() throws Exception {
         Path ctx = context("rebase", """
@@ -135,26 +75,27 @@ class LinkCopyIT {
         assertThat(cached(second, "COPY --link app /opt/app/")).as(second.stderr()).isTrue();
         assertThat(cached(second, "COPY plain.txt /plain.txt")).as("a plain COPY on another base runs again").isFalse();
 
-        Archive first = Archive.read(a);
-        Archive other = Archive.read(b);
-        List<String> la = first.layers();
-        List<String> lb = other.layers();
+        List<OciArchiveImage.Layer> la = OciArchiveImage.read(a).layers();
+        OciArchiveImage other = OciArchiveImage.read(b);
+        List<String> lb = other.layerDigests();
         assertThat(lb).as("link-base-b has one layer more than busybox").hasSize(la.size() + 1);
-        String linked = la.get(la.size() - 2);
-        assertThat(lb.get(lb.size() - 2)).as("the --link layer blob").isEqualTo(linked);
-        assertThat(first.entries(linked)).as("the layer holds the copy and the parents it created, nothing of the base")
+        OciArchiveImage.Layer linked = la.get(la.size() - 2);
+        assertThat(lb.get(lb.size() - 2)).as("the --link layer blob").isEqualTo(linked.digest());
+        assertThat(linked.entries()).as("the layer holds the copy and the parents it created, nothing of the base")
                 .containsExactly("opt/", "opt/app/", "opt/app/hello.txt");
 
-        Map<String, String> tree = OciArchiveImage.read(b).tree();
+        Map<String, String> tree = other.tree();
         assertThat(tree).containsKeys("/opt/app/hello.txt", "/opt/app/old/f", "/marker", "/plain.txt", "/bin/busybox");
         assertThat(tree.get("/opt/app")).isEqualTo("dir 0755 0:0");
 
         Path c = tmp.resolve("rebase-c.tar");
         KilnRunner.Run third = build(ctx, c, "--build-arg", "BASE=link-base-c:1");
         assertThat(cached(third, "COPY --link app /opt/app/")).as(third.stderr()).isTrue();
-        List<String> lc = Archive.read(c).layers();
-        assertThat(lc.get(lc.size() - 2)).as("the --link layer over a base whose /opt is a symlink").isEqualTo(linked);
-        Map<String, String> overLink = OciArchiveImage.read(c).tree();
+        OciArchiveImage overSymlink = OciArchiveImage.read(c);
+        List<String> lc = overSymlink.layerDigests();
+        assertThat(lc.get(lc.size() - 2)).as("the --link layer over a base whose /opt is a symlink")
+                .isEqualTo(linked.digest());
+        Map<String, String> overLink = overSymlink.tree();
         assertThat(overLink.get("/opt")).isEqualTo("dir 0755 0:0");
         assertThat(overLink).containsKeys("/opt/app/hello.txt", "/data/app").doesNotContainKey("/data/app/hello.txt");
     }
@@ -188,7 +129,8 @@ class LinkCopyIT {
         build(context("both-link", df.formatted(" --link"), files), linkedOut);
         build(context("both-plain", df.formatted(""), files), plainOut);
 
-        Map<String, String> linked = OciArchiveImage.read(linkedOut).tree();
+        OciArchiveImage linkedImage = OciArchiveImage.read(linkedOut);
+        Map<String, String> linked = linkedImage.tree();
         assertThat(linked.get("/opt")).as("the linked layer's directory replaces the symlink").isEqualTo("dir 0755 0:0");
         assertThat(linked).containsKey("/opt/app/hello.txt").doesNotContainKey("/data/app/hello.txt");
         assertThat(linked.get("/shared")).as("the parent is the linked layer's, not the base's 1777").isEqualTo("dir 0755 0:0");
@@ -202,7 +144,8 @@ class LinkCopyIT {
                 .doesNotContainKey("/dist/docs/readme.md");
         assertThat(linked.get("/added/added.txt")).startsWith("file 0644 0:0");
 
-        Map<String, String> plain = OciArchiveImage.read(plainOut).tree();
+        OciArchiveImage plainImage = OciArchiveImage.read(plainOut);
+        Map<String, String> plain = plainImage.tree();
         assertThat(plain.get("/opt")).as("a plain COPY follows the symlink").startsWith("symlink -> /data");
         assertThat(plain).containsKey("/data/app/hello.txt");
         assertThat(plain.get("/shared")).isEqualTo("dir 1777 0:0");
@@ -212,8 +155,8 @@ class LinkCopyIT {
             assertThat(linked.get(same)).as(same).isEqualTo(plain.get(same));
         }
 
-        JsonNode lc = Archive.read(linkedOut).config();
-        JsonNode pc = Archive.read(plainOut).config();
+        JsonNode lc = linkedImage.config();
+        JsonNode pc = plainImage.config();
         assertThat(lc.get("history")).hasSameSizeAs(pc.get("history"));
         for (int i = 0; i < pc.get("history").size(); i++) {
             JsonNode lh = lc.get("history").get(i);

@@ -4,22 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.client.KilnClient;
 import dev.kiln.common.progress.ProgressEvent;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.llb.dsl.State;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,9 +68,9 @@ class MergeIT {
         Path archive = tmp.resolve("diff.tar");
         KilnRunner.Run save = kiln.run("save", "diff-only:1", "-o", archive.toString());
         assertThat(save.exit()).as(save.all()).isZero();
-        List<List<String>> layers = layerEntries(archive);
+        List<OciArchiveImage.Layer> layers = OciArchiveImage.read(archive).layers();
         assertThat(layers).as("the diff is one layer").hasSize(1);
-        assertThat(layers.getFirst()).as("only the RUN's changes, its deletion as a whiteout")
+        assertThat(layers.getFirst().entries()).as("only the RUN's changes, its deletion as a whiteout")
                 .containsExactlyInAnyOrder(".wh.doomed.txt", "keep.txt", "opt/", "opt/new/", "opt/new/added.txt");
     }
 
@@ -92,38 +82,5 @@ class MergeIT {
             }
         }
         return logs.toString();
-    }
-
-    /** The entry names of each layer of the image in an OCI archive, bottom layer first. */
-    private static List<List<String>> layerEntries(Path archive) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        Map<String, byte[]> blobs = new HashMap<>();
-        byte[] index = null;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(archive)))) {
-            TarArchiveEntry e;
-            while ((e = tar.getNextEntry()) != null) {
-                String name = e.getName().replaceFirst("^\\./", "");
-                if (name.equals("index.json")) {
-                    index = tar.readAllBytes();
-                } else if (name.startsWith("blobs/") && e.isFile()) {
-                    String[] parts = name.split("/");
-                    blobs.put(parts[1] + ":" + parts[2], tar.readAllBytes());
-                }
-            }
-        }
-        JsonNode manifest = json.readTree(blobs.get(json.readTree(index).get("manifests").get(0).get("digest").asText()));
-        List<List<String>> out = new ArrayList<>();
-        for (JsonNode layer : manifest.get("layers")) {
-            List<String> names = new ArrayList<>();
-            try (TarArchiveInputStream tar = new TarArchiveInputStream(dev.kiln.oci.layer.Compression.decompressDetected(
-                    new ByteArrayInputStream(blobs.get(layer.get("digest").asText()))))) {
-                TarArchiveEntry e;
-                while ((e = tar.getNextEntry()) != null) {
-                    names.add(e.getName().replaceFirst("^\\./", ""));
-                }
-            }
-            out.add(names);
-        }
-        return out;
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,19 +32,7 @@ class NativeSnapshotterIT {
     private void contexts() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed");
         assumeTrue(KilnRunner.onPath("runc"), "runc is not installed");
-        busybox = Files.createDirectories(work.resolve("busybox"));
-        Path src = KilnRunner.repoRoot().resolve("examples/busybox");
-        try (var files = Files.walk(src)) {
-            for (Path f : files.toList()) {
-                Path t = busybox.resolve(src.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-        Files.copy(Path.of("/bin/busybox"), busybox.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        busybox = KilnRunner.busyboxContext(work.resolve("busybox"));
         app = Files.createDirectories(work.resolve("app"));
         Files.writeString(app.resolve("hello.txt"), "hello\n");
         Files.writeString(app.resolve("Dockerfile"), """

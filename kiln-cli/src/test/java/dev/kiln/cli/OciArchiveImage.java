@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -19,13 +20,17 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * An image read from an OCI archive (a tar of an OCI layout, as {@code kiln build -o type=oci}
- * and {@code buildah push … oci-archive:} write): its config and its file tree, flattened by
- * applying the layers in order with whiteouts and opaque directories. Entries are described
- * without timestamps, for comparing two builders. Test support.
+ * An image read from an OCI archive (a tar of an OCI layout, as {@code kiln build -o type=oci},
+ * {@code kiln save} and {@code buildah push … oci-archive:} write): its config, its layers (digest
+ * and entry names, bottom first) and its file tree, flattened by applying the layers in order with
+ * whiteouts and opaque directories. Tree entries are described without timestamps, for comparing
+ * two builders. Test support.
  */
-record OciArchiveImage(JsonNode config, Map<String, String> tree) {
+record OciArchiveImage(JsonNode config, Map<String, String> tree, List<Layer> layers) {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One layer: its blob's digest and its tar entry names in order, as written minus a leading {@code ./}. */
+    record Layer(String digest, List<String> entries) {}
 
     static OciArchiveImage read(Path archive) throws IOException {
         Map<String, byte[]> blobs = new HashMap<>();
@@ -52,19 +57,30 @@ record OciArchiveImage(JsonNode config, Map<String, String> tree) {
         }
         JsonNode config = JSON.readTree(blobs.get(manifest.get("config").get("digest").asText()));
         Map<String, String> tree = new TreeMap<>();
+        List<Layer> layers = new ArrayList<>();
         for (JsonNode layer : manifest.get("layers")) {
-            apply(tree, blobs.get(layer.get("digest").asText()));
+            String digest = layer.get("digest").asText();
+            layers.add(new Layer(digest, apply(tree, blobs.get(digest))));
         }
-        return new OciArchiveImage(config, tree);
+        return new OciArchiveImage(config, tree, List.copyOf(layers));
     }
 
-    private static void apply(Map<String, String> tree, byte[] blob) throws IOException {
+    /** The layers' digests, bottom first. */
+    List<String> layerDigests() {
+        return layers.stream().map(Layer::digest).toList();
+    }
+
+    /** Applies one layer blob to {@code tree}; returns its entry names in order. */
+    private static List<String> apply(Map<String, String> tree, byte[] blob) throws IOException {
         InputStream in = dev.kiln.oci.layer.Compression.decompressDetected(new ByteArrayInputStream(blob));
         Map<String, String> added = new HashMap<>();
+        List<String> entries = new ArrayList<>();
         try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
-                String path = "/" + e.getName().replaceFirst("^\\./", "").replaceAll("/+$", "");
+                String name = e.getName().replaceFirst("^\\./", "");
+                entries.add(name);
+                String path = "/" + name.replaceAll("/+$", "");
                 if (path.equals("/")) {
                     continue;
                 }
@@ -102,6 +118,7 @@ record OciArchiveImage(JsonNode config, Map<String, String> tree) {
                 added.put(path, desc);
             }
         }
+        return entries;
     }
 
     /** Removes what is below {@code dir} (not dir itself), except entries this layer added. */

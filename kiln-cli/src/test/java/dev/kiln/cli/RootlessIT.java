@@ -1,14 +1,12 @@
 package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,39 +29,17 @@ class RootlessIT {
     private final String suffix = UUID.randomUUID().toString().substring(0, 6);
     private final String user = "kilnrl" + suffix;
     private final String plainUser = "kilnnr" + suffix;
-    private final List<String> created = new ArrayList<>();
+    private final List<RootlessUser> created = new ArrayList<>();
     private Path work;
 
     @BeforeAll
     void createUsers() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        assumeTrue(BuildIT.onPath("newuidmap") && BuildIT.onPath("newgidmap"), "uidmap is not installed");
-        assumeTrue(BuildIT.onPath("useradd") || Files.isExecutable(Path.of("/usr/sbin/useradd")), "useradd missing");
-        assumeTrue(BuildIT.exec(null, "unshare", "--help").stdout().contains("--map-users"), "unshare < 2.38");
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")) && BuildIT.onPath("runc"), "busybox-static or runc missing");
+        RootlessUser.assumeRootlessBuildsCanRun();
         work = Files.createTempDirectory(Path.of("/tmp"), "kiln-rootless-");
         Files.setAttribute(work, "unix:mode", 0755);
-        for (String u : List.of(user, plainUser)) {
-            KilnRunner.Run add = BuildIT.exec(null, "useradd", "-m", "-d", work.resolve("home-" + u).toString(), "-s", "/bin/sh", u);
-            assertThat(add.exit()).as(add.all()).isZero();
-            created.add(u);
-        }
-        removeSubordinateIds();   // Debian's useradd allots ranges itself: start from none
-        Files.writeString(Path.of("/etc/subuid"), user + ":524288:65536\n", java.nio.file.StandardOpenOption.APPEND);
-        Files.writeString(Path.of("/etc/subgid"), user + ":524288:65536\n", java.nio.file.StandardOpenOption.APPEND);
-        Path bb = Files.createDirectories(work.resolve("busybox"));
-        Path src = KilnRunner.repoRoot().resolve("examples/busybox");
-        try (var files = Files.walk(src)) {
-            for (Path f : files.toList()) {
-                Path t = bb.resolve(src.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-        Files.copy(Path.of("/bin/busybox"), bb.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        created.add(RootlessUser.create(user, work.resolve("home-" + user), OptionalLong.of(524288)));
+        created.add(RootlessUser.create(plainUser, work.resolve("home-" + plainUser), OptionalLong.empty()));
+        KilnRunner.busyboxContext(work.resolve("busybox"));
         Path app = Files.createDirectories(work.resolve("app"));
         Files.writeString(app.resolve("hello.txt"), "hello\n");
         Files.writeString(app.resolve("Dockerfile"), """
@@ -90,22 +66,11 @@ class RootlessIT {
 
     @AfterAll
     void removeUsers() throws Exception {
-        for (String u : created) {
-            BuildIT.exec(null, "userdel", "-r", "-f", u);
+        for (RootlessUser u : created) {
+            u.close();
         }
-        removeSubordinateIds();
         if (work != null) {
             BuildIT.exec(null, "rm", "-rf", work.toString());
-        }
-    }
-
-    private void removeSubordinateIds() throws IOException {
-        for (String f : List.of("/etc/subuid", "/etc/subgid")) {
-            Path p = Path.of(f);
-            if (Files.exists(p)) {
-                Files.write(p, Files.readAllLines(p).stream()
-                        .filter(l -> !l.startsWith(user + ":") && !l.startsWith(plainUser + ":")).toList());
-            }
         }
     }
 

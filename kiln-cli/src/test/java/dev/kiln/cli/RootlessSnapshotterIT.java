@@ -1,15 +1,12 @@
 package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,36 +29,16 @@ class RootlessSnapshotterIT {
     private static final String EPOCH = "1700000000";
     private static final Pattern IMAGE = Pattern.compile("writing image (sha256:[0-9a-f]{64})");
     private final String user = "kilnsn" + UUID.randomUUID().toString().substring(0, 6);
-    private boolean created;
+    private RootlessUser created;
     private Path work;
 
     @BeforeAll
     void createUser() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        assumeTrue(BuildIT.onPath("newuidmap") && BuildIT.onPath("newgidmap"), "uidmap is not installed");
-        assumeTrue(BuildIT.exec(null, "unshare", "--help").stdout().contains("--map-users"), "unshare < 2.38");
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")) && BuildIT.onPath("runc"), "busybox-static or runc missing");
+        RootlessUser.assumeRootlessBuildsCanRun();
         work = Files.createTempDirectory(Path.of("/tmp"), "kiln-rootless-sn-");
         Files.setAttribute(work, "unix:mode", 0755);
-        KilnRunner.Run add = BuildIT.exec(null, "useradd", "-m", "-d", work.resolve("home").toString(), "-s", "/bin/sh", user);
-        assertThat(add.exit()).as(add.all()).isZero();
-        created = true;
-        removeSubordinateIds();
-        Files.writeString(Path.of("/etc/subuid"), user + ":720896:65536\n", StandardOpenOption.APPEND);
-        Files.writeString(Path.of("/etc/subgid"), user + ":720896:65536\n", StandardOpenOption.APPEND);
-        Path bb = Files.createDirectories(work.resolve("busybox"));
-        Path src = KilnRunner.repoRoot().resolve("examples/busybox");
-        try (var files = Files.walk(src)) {
-            for (Path f : files.toList()) {
-                Path t = bb.resolve(src.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-        Files.copy(Path.of("/bin/busybox"), bb.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
+        created = RootlessUser.create(user, work.resolve("home"), OptionalLong.of(720896));
+        Path bb = KilnRunner.busyboxContext(work.resolve("busybox"));
         Path app = Files.createDirectories(work.resolve("app"));
         Files.writeString(app.resolve("Dockerfile"), """
                 FROM busybox
@@ -80,21 +57,11 @@ class RootlessSnapshotterIT {
 
     @AfterAll
     void removeUser() throws Exception {
-        if (created) {
-            BuildIT.exec(null, "userdel", "-r", "-f", user);
-            removeSubordinateIds();
+        if (created != null) {
+            created.close();
         }
         if (work != null) {
             BuildIT.exec(null, "rm", "-rf", work.toString());
-        }
-    }
-
-    private void removeSubordinateIds() throws IOException {
-        for (String f : List.of("/etc/subuid", "/etc/subgid")) {
-            Path p = Path.of(f);
-            if (Files.exists(p)) {
-                Files.write(p, Files.readAllLines(p).stream().filter(l -> !l.startsWith(user + ":")).toList());
-            }
         }
     }
 
