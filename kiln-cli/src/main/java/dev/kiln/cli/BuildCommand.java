@@ -141,7 +141,7 @@ final class BuildCommand implements Callable<Integer> {
         dev.kiln.client.remote.DaemonTarget daemon = main.daemon();
         if (daemon != null) {
             if (check) {
-                return printCheck(dev.kiln.client.remote.RemoteBuild.check(req));
+                return printCheck(dev.kiln.client.remote.RemoteBuild.check(daemon, req));
             }
             return report(Interruptible.run(() -> dev.kiln.client.remote.RemoteBuild.run(daemon, req, finalSink)), display);
         }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * has an empty docker config of its own; the client's login, against a registry with htpasswd
  * auth over TLS, is what lets it pull a private base image and push the result, and it is
  * never kept by the daemon nor written anywhere it owns), ssh agents (a real ssh-agent on the
- * client reached from {@code RUN --mount=type=ssh}) and {@code --check}, which runs on the client.
+ * client reached from {@code RUN --mount=type=ssh}) and {@code --check}, which runs on the client
+ * with base images resolved by the daemon.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KilndSessionIT {
@@ -260,6 +261,20 @@ class KilndSessionIT {
         KilnRunner.Run clean = client(config, Map.of(), "build", "--check", ctx.toString());
         assertThat(clean.exit()).as(clean.all()).isZero();
         assertThat(clean.stderr()).contains("Check complete, no warnings found.");
+
+        // base images come from the daemon (its Resolve call): a variable the base image's ENV defines is defined
+        Path base = Files.createDirectories(tmp.resolve("check-base"));
+        Files.writeString(base.resolve("Dockerfile"), "FROM scratch\nENV GREETING=hello\n");
+        KilnRunner.Run built = client(config, Map.of(), "build", "-t", "check-envbase:1", base.toString());
+        assertThat(built.exit()).as(built.all()).isZero();
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM check-envbase:1\nENV OTHER=$GREETING\n");
+        KilnRunner.Run resolved = client(config, Map.of(), "build", "--check", ctx.toString());
+        assertThat(resolved.exit()).as(resolved.all()).isZero();
+        assertThat(resolved.stderr()).doesNotContain("UndefinedVar").contains("Check complete, no warnings found.");
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM check-envbase:1\nENV OTHER=$NOT_IN_THE_BASE\n");
+        KilnRunner.Run undefined = client(config, Map.of(), "build", "--check", ctx.toString());
+        assertThat(undefined.exit()).as(undefined.all()).isEqualTo(1);
+        assertThat(undefined.stderr()).contains("UndefinedVar");
         // -o …,dest=- through kilnd writes to the client's stdout: KilndOutputsIT
     }
 

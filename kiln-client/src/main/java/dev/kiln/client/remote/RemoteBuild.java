@@ -113,13 +113,23 @@ public final class RemoteBuild {
     }
 
     /**
-     * {@code kiln --addr … build --check}: the build checks need only the Dockerfile, its build args and
-     * the context's ignore file, so they run here and the daemon is not asked. Base images are not
-     * resolved (the daemon's image store is not visible from here): each counts as an image with an
-     * empty config, so a check that would read a variable from a base image's ENV may say more than
-     * the daemonless check, which resolves it.
+     * {@code kiln --addr … build --check}: the build checks need only the Dockerfile, its build args,
+     * the context's ignore file and the base images' configs, so they run here. Base images are
+     * resolved by the daemon at {@code target} (its Resolve call: image store, then registries with
+     * this client's credentials), as a daemonless check resolves them; when the daemon cannot be
+     * reached or does not find an image, that image counts as one with an empty config (a check
+     * that reads a variable from its ENV may then say more than the daemonless check).
      */
+    public static List<Warning> check(DaemonTarget target, BuildRequest req) {
+        return check(req, new DaemonImages(target));
+    }
+
+    /** As {@link #check(DaemonTarget, BuildRequest)} with every base image unresolved (empty configs). */
     public static List<Warning> check(BuildRequest req) {
+        return check(req, UNRESOLVED_IMAGES);
+    }
+
+    private static List<Warning> check(BuildRequest req, ImageMetaResolver images) {
         Path context = req.contextDir().toAbsolutePath().normalize();
         if (!Files.isDirectory(context)) {
             throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
@@ -150,8 +160,46 @@ public final class RemoteBuild {
         }
         ConvertResult r = DockerfileConverter.convert(new ConvertRequest(dockerfile.getFileName().toString(), text,
                 req.buildArgs(), req.target(), req.platform(), excludes, req.buildContexts(), req.noCache(),
-                req.noCacheFilter(), req.sourceDateEpoch().orElse(Instant.now())), UNRESOLVED_IMAGES);
+                req.noCacheFilter(), req.sourceDateEpoch().orElse(Instant.now())), images);
         return r.warnings();
+    }
+
+    /**
+     * Base images for client-side checks, resolved by the daemon; an image the daemon cannot give
+     * (unreachable, unknown) falls back to {@link #UNRESOLVED_IMAGES}. One look-up per reference.
+     */
+    private static final class DaemonImages implements ImageMetaResolver {
+        private final DaemonTarget target;
+        private final java.util.Map<String, BaseImage> seen = new java.util.HashMap<>();
+        private boolean unreachable;
+
+        DaemonImages(DaemonTarget target) {
+            this.target = target;
+        }
+
+        @Override
+        public BaseImage resolveImage(String reference, Platform platform) {
+            return seen.computeIfAbsent(reference + " " + platform, k -> {
+                if (!unreachable) {
+                    try {
+                        RemoteImageResolver.Resolution r = RemoteImageResolver.resolve(target, reference, platform);
+                        return new BaseImage("docker-image://" + r.pinnedReference(), r.config());
+                    } catch (RuntimeException e) {
+                        // not found, or no daemon: the image stays unresolved; without a daemon, stop asking
+                        unreachable |= String.valueOf(e.getMessage()).contains("connection to kilnd");
+                    }
+                }
+                return UNRESOLVED_IMAGES.resolveImage(reference, platform);
+            });
+        }
+
+        @Override
+        public BaseImage resolveNamedContext(String name, String value, Platform platform) {
+            if (value.startsWith("docker-image://")) {
+                return resolveImage(value.substring("docker-image://".length()), platform);
+            }
+            return UNRESOLVED_IMAGES.resolveNamedContext(name, value, platform);
+        }
     }
 
     /** Base images for client-side checks: named as written, with an empty config for the platform. */
