@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * SOURCE_DATE_EPOCH writes, over the unix socket and over TCP; the daemon's directory gets nothing. A build that fails, a client
  * that cannot write its dest and a cancelled build leave nothing at the dest, not even a
  * temporary file. A client that is not root gets the files of a local output owned by itself.
+ * Local caches ({@code --cache-to/--cache-from type=local}) are written and read on the client too.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KilndOutputsIT {
@@ -71,6 +72,9 @@ class KilndOutputsIT {
                 "-o", "type=tar,dest=" + reference.resolve("fs.tar"),
                 "-o", "type=local,dest=" + reference.resolve("fs"), ctx.toString()));
         assertThat(ref.exit()).as(ref.all()).isZero();
+        // the same base image for a second, otherwise empty state dir (aLocalCacheIsWrittenAndReadOnTheClient)
+        KilnRunner.Run save = kiln.run("save", "busybox:latest", "-o", tmp.resolve("busybox.oci.tar").toString());
+        assertThat(save.exit()).as(save.all()).isZero();
 
         clientDir = Files.createDirectories(tmp.resolve("client-cwd"));
         daemonDir = Files.createDirectories(tmp.resolve("daemon-cwd"));
@@ -240,6 +244,83 @@ class KilndOutputsIT {
         Outcome next = run("build", "--progress", "plain", "-o", "type=tar,dest=next.tar", ctx.toString());
         assertThat(next.exit()).as(next.stderr()).isZero();
         assertThat(clientDir.resolve("next.tar")).isNotEmptyFile();
+    }
+
+    /**
+     * {@code --cache-to type=local} and {@code --cache-from type=local} through kilnd keep the cache
+     * on the client, as a daemonless build does: the export lands under the client's directory
+     * (the daemon's gets nothing), and a second kilnd that never built the Dockerfile imports it
+     * over the session ({@code transferring cache: SIZE}) and runs no step.
+     */
+    @Test
+    void aLocalCacheIsWrittenAndReadOnTheClient() throws Exception {
+        Path cacheCtx = KilnRunner.context(tmp.resolve("cache-ctx"), """
+                FROM busybox:latest
+                COPY hello.txt /hello.txt
+                RUN echo marker-run && cat /hello.txt > /copy
+                """, Map.of("hello.txt", "cached through kilnd\n"));
+        Files.createDirectories(clientDir.resolve("cache/app"));
+        Files.writeString(clientDir.resolve("cache/app/stale"), "an earlier export, replaced as the daemonless export replaces it");
+        Outcome export = run("build", "--progress", "plain", "--cache-to", "type=local,dest=cache/app", cacheCtx.toString());
+        assertThat(export.exit()).as(export.stderr()).isZero();
+        assertThat(ranStep(export.stderr(), "marker-run")).as(export.stderr()).isTrue();
+        assertThat(export.stderr()).contains("sending cache to client cache/app");
+        Path cache = clientDir.resolve("cache/app");
+        assertThat(cache.resolve("index.json")).isNotEmptyFile();
+        assertThat(cache.resolve("oci-layout")).isNotEmptyFile();
+        assertThat(cache.resolve("stale")).doesNotExist();
+        try (Stream<Path> s = Files.list(cache.resolve("blobs/sha256"))) {
+            assertThat(s.count()).as("config, manifest and layers").isGreaterThanOrEqualTo(3);
+        }
+        try (Stream<Path> s = Files.list(clientDir.resolve("cache"))) {
+            assertThat(s.map(p -> p.getFileName().toString()).toList()).as("no temporary files").containsExactly("app");
+        }
+        assertThat(daemonDir.resolve("cache")).doesNotExist();
+
+        Path state2 = tmp.resolve("state-empty");
+        KilnRunner.Run load = new KilnRunner(state2).run("load", "-i", tmp.resolve("busybox.oci.tar").toString());
+        assertThat(load.exit()).as(load.all()).isZero();
+        Path sock2 = tmp.resolve("kilnd2.sock");
+        // the second daemon sees an empty tmpfs where the client's directory is (its own mount namespace),
+        // as a daemon on another machine would: it can only get the cache through the session
+        Path err2 = tmp.resolve("kilnd2.err");
+        Process second = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs kiln-elsewhere \"$0\" && exec \"$1\" --config /dev/null --root \"$2\" --addr \"unix://$3\"",
+                clientDir.toString(), KilnRunner.repoRoot().resolve("kilnd").toString(), state2.toString(), sock2.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err2.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(err2).contains("kilnd: ready")) {
+                assertThat(second.isAlive() && System.nanoTime() < deadline).as(Files.readString(err2)).isTrue();
+                Thread.sleep(100);
+            }
+            Outcome imported = finish(clientAt("unix://" + sock2, "build", "--progress", "plain",
+                    "--cache-from", "type=local,src=cache/app", cacheCtx.toString()));
+            assertThat(imported.exit()).as(imported.stderr()).isZero();
+            assertThat(ranStep(imported.stderr(), "marker-run")).as(imported.stderr()).isFalse();
+            assertThat(imported.stderr()).doesNotContain("cannot import cache")
+                    .containsPattern("transferring cache: [1-9][0-9.]* ?[kKM]?i?B");
+            java.util.regex.Matcher steps = java.util.regex.Pattern.compile("^#(\\d+) (\\[(?!internal).*)$",
+                    java.util.regex.Pattern.MULTILINE).matcher(imported.stderr());
+            int shown = 0;
+            while (steps.find()) {
+                shown++;
+                assertThat(imported.stderr()).as("step " + steps.group(2) + " is CACHED")
+                        .contains("#" + steps.group(1) + " CACHED\n");
+            }
+            assertThat(shown).as(imported.stderr()).isGreaterThanOrEqualTo(2);
+        } finally {
+            KilndProcess.signal(second.pid(), "TERM");
+            if (!second.waitFor(60, TimeUnit.SECONDS)) {
+                second.destroyForcibly();
+            }
+        }
+    }
+
+    /** Whether the plain progress shows a RUN step printing {@code marker}. */
+    static boolean ranStep(String stderr, String marker) {
+        return java.util.regex.Pattern.compile("#\\d+ \\d+\\.\\d+ " + marker + "$", java.util.regex.Pattern.MULTILINE)
+                .matcher(stderr).find();
     }
 
     @Test

@@ -199,7 +199,8 @@ final class BuildCaches {
     private static String where(CacheSpec spec) {
         return switch (spec.type()) {
             case "registry" -> spec.attrs().get("ref");
-            case "local" -> spec.attrs().getOrDefault("dest", spec.attrs().get("src"));
+            // a daemon's copy of a client's cache names the client's path, which the user knows
+            case "local" -> spec.attrs().getOrDefault("client-path", spec.attrs().getOrDefault("dest", spec.attrs().get("src")));
             default -> "the image";
         };
     }

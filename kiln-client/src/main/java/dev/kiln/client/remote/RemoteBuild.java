@@ -41,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * asks for them per registry, for every pull, push and cache transfer of the build) and the
  * {@code --ssh} agents (resolved or started here; the daemon forwards each agent connection
  * over the session) and the file outputs, which the daemon streams back and this client writes
- * where the user said ({@code dest} relative to this directory, {@code -} for stdout), follows the build's Status stream into the same progress display
+ * where the user said ({@code dest} relative to this directory, {@code -} for stdout); local caches
+ * ({@code --cache-from type=local,src=DIR}, {@code --cache-to type=local,dest=DIR}) likewise stay
+ * here: the session offers a source directory, the daemon sends an export back. It follows the build's Status stream into the same progress display
  * (reconnecting from the last event seen if the stream drops), and calls Solve. Interrupting
  * the calling thread (Ctrl-C) cancels the Solve call, and with it the build in the daemon.
  * {@link #solve} does the same for a raw LLB definition built in Java. {@link #check} runs
@@ -99,8 +102,30 @@ public final class RemoteBuild {
                 .setPlatform(req.platform().toString()).setContextKey(contextKey(context));
         req.sourceDateEpoch().ifPresent(t -> df.setSourceDateEpoch(t.getEpochSecond()));
         df.addAllSecretIds(req.grants().secrets().keySet()).addAllEntitlements(req.grants().entitlements());
-        req.cacheFrom().forEach(c -> df.addCacheFrom(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs()))));
-        req.cacheTo().forEach(c -> df.addCacheTo(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs()))));
+        // local caches stay on this machine: a source is offered as session dir cache-from-I, an export comes
+        // back as an extra file output after the build's own (see ClientCaches in kilnd)
+        Map<String, Path> cacheDirs = new LinkedHashMap<>();
+        for (int i = 0; i < req.cacheFrom().size(); i++) {
+            var c = req.cacheFrom().get(i);
+            if (c.type().equals("local")) {
+                Path src = Path.of(c.attrs().get("src")).toAbsolutePath().normalize();
+                if (Files.isDirectory(src)) {
+                    cacheDirs.put("cache-from-" + i, src);
+                }
+                df.addCacheFrom(Output.newBuilder().setType(c.type()).putAllAttrs(c.attrs()).putAttrs("src", src.toString()));
+            } else {
+                df.addCacheFrom(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs())));
+            }
+        }
+        List<OutputSpec> sessionOutputs = new ArrayList<>(req.outputs());
+        for (var c : req.cacheTo()) {
+            if (c.type().equals("local")) {
+                sessionOutputs.add(new OutputSpec("local", Map.of("dest", c.attrs().get("dest"))));
+                df.addCacheTo(Output.newBuilder().setType(c.type()).putAllAttrs(c.attrs()));
+            } else {
+                df.addCacheTo(Output.newBuilder().setType(c.type()).putAllAttrs(absolute(c.attrs())));
+            }
+        }
         SolveRequest.Builder solve = SolveRequest.newBuilder().setDockerfile(df);
         for (ImageReference t : req.tags()) {
             solve.addTags(t.toString());
@@ -108,7 +133,8 @@ public final class RemoteBuild {
         req.outputs().forEach(o -> solve.addOutputs(output(o)));
         ContextWalker walker = new ContextWalker(context, ignore, Files.isRegularFile(specificIgnore) ? null : ".dockerignore");
         try (SshAgents agents = SshAgents.start(req.grants().ssh(), System.getenv())) {
-            return execute(target, solve, context, walker, req.grants().secrets(), agents.sockets(), req.outputs(), progress);
+            return execute(target, solve, context, walker, cacheDirs, req.grants().secrets(), agents.sockets(),
+                    sessionOutputs, progress);
         }
     }
 
@@ -246,18 +272,24 @@ public final class RemoteBuild {
         tags.forEach(t -> solve.addTags(t.toString()));
         outputs.forEach(o -> solve.addOutputs(output(o)));
         return execute(target, solve, ctx, ctx == null ? null : new ContextWalker(ctx, IgnorePatterns.none(), null), Map.of(),
-                Map.of(), outputs, progress);
+                Map.of(), Map.of(), outputs, progress);
     }
 
+    /** @param extraDirs further directories the session offers as they are (local cache sources), by name */
     private static BuildResult execute(DaemonTarget target, SolveRequest.Builder solve, Path context, ContextWalker walker,
-                                       Map<String, byte[]> secrets, Map<String, Path> sshAgents, List<OutputSpec> outputs,
+                                       Map<String, Path> extraDirs, Map<String, byte[]> secrets, Map<String, Path> sshAgents, List<OutputSpec> outputs,
                                        ProgressSink progress)
             throws InterruptedException, IOException {
         String ref = UUID.randomUUID().toString();
         String sessionId = UUID.randomUUID().toString();
         solve.setRef(ref).setSessionId(sessionId);
-        Map<String, Path> dirs = context == null ? Map.of() : Map.of("context", context);
-        Map<String, ContextWalker> walkers = walker == null ? Map.of() : Map.of("context", walker);
+        Map<String, Path> dirs = new LinkedHashMap<>(extraDirs);
+        Map<String, ContextWalker> walkers = new LinkedHashMap<>();
+        extraDirs.forEach((name, dir) -> walkers.put(name, new ContextWalker(dir, IgnorePatterns.none(), null)));
+        if (context != null) {
+            dirs.put("context", context);
+            walkers.put("context", walker);
+        }
         try (DaemonTarget.Connection conn = target.connect();
              SessionClient session = new SessionClient(sessionId, dirs, walkers, secrets, DockerConfig.fromEnvironment(),
                      sshAgents, outputs)) {

@@ -24,6 +24,15 @@ public final class ContextStore {
     public ContextStore(Path root) throws IOException {
         this.root = Files.createDirectories(root);
         dev.kiln.common.files.FileTrees.deleteRecursively(root.resolve(".trash"));
+        dev.kiln.common.files.FileTrees.deleteRecursively(root.resolve(".scratch"));
+    }
+
+    /**
+     * A directory for files a build stages on the daemon's way to the client (a local cache
+     * export), on the same file system as the copies; emptied when the daemon starts.
+     */
+    public Path scratch() throws IOException {
+        return Files.createDirectories(root.resolve(".scratch"));
     }
 
     /** The copy for {@code key} (created empty on first use). */

@@ -19,7 +19,6 @@ import dev.kiln.llb.Definition;
 import dev.kiln.llb.LlbCodec;
 import dev.kiln.oci.image.ImageConfig;
 import dev.kiln.oci.image.ImageJson;
-import dev.kiln.export.cache.CacheSpec;
 import dev.kiln.oci.ImageReference;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +35,7 @@ import java.util.Set;
  * One Dockerfile build run by the daemon for a client: it brings the daemon's copy of the
  * client's context up to date over the session (only new or changed files travel, shown as
  * {@code transferring context: SIZE}), writes the client's Dockerfile beside it and runs the
- * engine on the copy. Runs on its own thread; interrupting that thread cancels the build.
+ * engine on the copy. Local caches stay on the client too ({@link ClientCaches}). Runs on its own thread; interrupting that thread cancels the build.
  */
 final class DaemonBuild {
     static final String CONTEXT_VERTEX = "kilnd:context";
@@ -74,10 +73,12 @@ final class DaemonBuild {
         String key = df.getContextKey().isEmpty() ? "session:" + session.id() : df.getContextKey();
         ContextCopy copy = contexts.copy(key);
         var lock = copy.lock();
-        transfer(copy, session, trace, metrics);
+        transfer(copy, session, "context", CONTEXT_VERTEX, "[internal] transfer build context", trace, metrics);
         // transfer() returns holding the read lock: the tree stays as synced while the build reads it
         Path extras = null;
+        ClientCaches caches = null;
         try {
+            caches = ClientCaches.prepare(df, req.getOutputsCount(), session, contexts, trace, metrics);
             extras = Files.createDirectories(copy.extras().resolve(safeName(req.getRef())));
             String name = df.getDockerfileName().isEmpty() ? "Dockerfile" : df.getDockerfileName();
             if (!FileEntry.safe(name) || name.contains("/")) {
@@ -95,10 +96,18 @@ final class DaemonBuild {
                     df.getNoCache(), Set.copyOf(df.getNoCacheFilterList()), df.getBuildContextsMap(),
                     df.getPlatform().isEmpty() ? Platform.host() : Platform.parse(df.getPlatform()),
                     df.hasSourceDateEpoch() ? Optional.of(Instant.ofEpochSecond(df.getSourceDateEpoch())) : Optional.empty(),
-                    grants).withCaches(caches(df.getCacheFromList(), false), caches(df.getCacheToList(), true));
+                    grants).withCaches(caches.from(), caches.to());
+            ClientCaches local = caches;
             return dev.kiln.daemon.telemetry.KilndTracing.traced(req.getRef(), df.getTarget(), trace.replay(), trace,
-                    progress -> engine.build(br, session.credentialSource(), progress), result -> result.manifest().digest());
+                    progress -> {
+                        BuildResult result = engine.build(br, session.credentialSource(), progress);
+                        local.send(session, progress);
+                        return result;
+                    }, result -> result.manifest().digest());
         } finally {
+            if (caches != null) {
+                caches.close();
+            }
             lock.readLock().unlock();
             if (extras != null) {
                 deleteQuietly(extras);
@@ -130,7 +139,7 @@ final class DaemonBuild {
         Path contextDir;
         if (session.dirs().contains("context")) {
             copy = contexts.copy(llb.getContextKey().isEmpty() ? "session:" + session.id() : llb.getContextKey());
-            transfer(copy, session, trace, metrics);
+            transfer(copy, session, "context", CONTEXT_VERTEX, "[internal] transfer build context", trace, metrics);
             contextDir = copy.tree();
         } else {
             contextDir = Files.createDirectories(contexts.emptyDir());
@@ -150,22 +159,24 @@ final class DaemonBuild {
         }
     }
 
-    /** Syncs the copy with the client's listing; returns holding the copy's read lock. */
-    private static void transfer(ContextCopy copy, AttachedSession session, BuildTrace trace, DaemonMetrics metrics)
-            throws IOException, InterruptedException {
+    /**
+     * Syncs the copy with the listing of the client's directory {@code dir} (the context, a
+     * local cache source), reported as vertex {@code vertex}; returns holding the copy's read lock.
+     */
+    static void transfer(ContextCopy copy, AttachedSession session, String dir, String vertex, String name,
+                         BuildTrace trace, DaemonMetrics metrics) throws IOException, InterruptedException {
         Instant start = Instant.now();
-        String name = "[internal] transfer build context";
-        trace.accept(new ProgressEvent.Started(CONTEXT_VERTEX, name, start));
+        trace.accept(new ProgressEvent.Started(vertex, name, start));
         var lock = copy.lock();
         long bytes = 0;
         try {
-            List<FileEntry> listing = session.listFiles("context");
+            List<FileEntry> listing = session.listFiles(dir);
             lock.readLock().lockInterruptibly();
             if (!copy.matches(listing)) {
                 lock.readLock().unlock();
                 lock.writeLock().lockInterruptibly();
                 try {
-                    bytes = copy.sync(listing, session.files("context"));
+                    bytes = copy.sync(listing, session.files(dir));
                     lock.readLock().lock();
                 } finally {
                     lock.writeLock().unlock();
@@ -175,16 +186,17 @@ final class DaemonBuild {
             while (lock.getReadHoldCount() > 0) {
                 lock.readLock().unlock();
             }
-            trace.accept(new ProgressEvent.Completed(CONTEXT_VERTEX, name, start, Instant.now(), String.valueOf(e.getMessage())));
+            trace.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), String.valueOf(e.getMessage())));
             if (e instanceof IOException || e instanceof IllegalArgumentException) {
-                throw new KilnException("transferring the build context failed: " + e.getMessage(), e);
+                throw new KilnException(name.replace("[internal] transfer", "transferring the") + " failed: " + e.getMessage(), e);
             }
             throw e;
         }
         metrics.contextTransferred(bytes);
-        trace.accept(new ProgressEvent.Status(CONTEXT_VERTEX, "transfer", "transferring context: " + ByteSizes.format(bytes),
+        String what = dir.equals("context") ? "context" : "cache";
+        trace.accept(new ProgressEvent.Status(vertex, "transfer", "transferring " + what + ": " + ByteSizes.format(bytes),
                 bytes, bytes, true, Instant.now()));
-        trace.accept(new ProgressEvent.Completed(CONTEXT_VERTEX, name, start, Instant.now(), null));
+        trace.accept(new ProgressEvent.Completed(vertex, name, start, Instant.now(), null));
     }
 
     /**
@@ -213,14 +225,6 @@ final class DaemonBuild {
             var o = req.getOutputs(i);
             OutputSpec spec = new OutputSpec(o.getType(), o.getAttrsMap());
             out.add(OutputSpec.FILE_TYPES.contains(spec.type()) ? spec.withClient(session.output(i)) : spec);
-        }
-        return out;
-    }
-
-    private static List<CacheSpec> caches(List<dev.kiln.daemon.api.Output> specs, boolean export) {
-        List<CacheSpec> out = new ArrayList<>();
-        for (var o : specs) {
-            out.add(new CacheSpec(o.getType(), o.getAttrsMap()));
         }
         return out;
     }
