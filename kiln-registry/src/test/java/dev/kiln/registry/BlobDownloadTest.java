@@ -124,20 +124,34 @@ class BlobDownloadTest {
 
     @Test
     void wrongBytesAreRejectedAndNothingIsStored() throws IOException {
+        byte[] bad = blob.clone();
+        bad[7] ^= 1;
         behaviour = (ex, n, range) -> {
-            byte[] bad = blob.clone();
-            bad[7] ^= 1;
             ex.sendResponseHeaders(200, bad.length);
             ex.getResponseBody().write(bad);
         };
         FileContentStore store = new FileContentStore(tmp.resolve("store"));
         assertThatThrownBy(() -> fetch(store))
-                .isInstanceOf(DigestMismatchException.class)
+                .isInstanceOfSatisfying(DigestMismatchException.class, e -> {
+                    assertThat(e.expected()).isEqualTo(descriptor.digestValue());
+                    assertThat(e.actual()).isEqualTo(Digest.sha256(bad));
+                })
                 .hasMessageContaining("expected " + descriptor.digest());
+        assertThat(store.exists(Digest.sha256(bad))).as("the wrong bytes are not stored under their own digest").isFalse();
         assertThat(store.exists(descriptor.digestValue())).isFalse();
         try (var ingest = java.nio.file.Files.list(tmp.resolve("store/ingest"))) {
             assertThat(ingest).as("no temp file left behind").isEmpty();
         }
+    }
+
+    @Test
+    void aRefusedCommitNamesTheDigestTheBytesReallyHave() {
+        Digest expected = Digest.sha256("expected");
+        Digest actual = Digest.sha256("actual");
+        assertThat(ImagePuller.otherDigest("digest mismatch: expected " + expected + ", got " + actual, expected))
+                .contains(actual);
+        assertThat(ImagePuller.otherDigest("No space left on device while writing " + expected, expected)).isEmpty();
+        assertThat(ImagePuller.otherDigest(null, expected)).isEmpty();
     }
 
     @Test
