@@ -13,18 +13,45 @@ storage) and times:
 
 The base image, the command helpers and the registry come from bench.py and cache_bench.py.
 Both tools move the same compressed blobs (Kiln's layers, gzip). Times are wall-clock seconds
-of the whole command, Kiln's including JVM start; look at medians and the ratio.
+of the whole command, Kiln's including JVM start; look at medians and the ratio. Each command's
+CPU seconds (user + system, its own process tree, not the registry's) are printed too: on a
+machine shared with other work they vary much less than wall time. MB/s is the image's blob
+bytes over the median wall time.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import sys
 import tarfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import KILN, base_image, sh, timed  # noqa: E402  (the shared helpers of bench/)
+from bench import KILN, base_image, sh  # noqa: E402  (the shared helpers of bench/)
 from cache_bench import Registry  # noqa: E402
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cpu, cmd):
+    """Runs cmd; returns its wall seconds and appends its CPU seconds to cpu."""
+    c = children_cpu()
+    t = time.monotonic()
+    sh(cmd)
+    wall = time.monotonic() - t
+    cpu.append(children_cpu() - c)
+    return wall
+
+
+def blob_bytes(layout):
+    total = 0
+    for d, _, files in os.walk(os.path.join(layout, "blobs")):
+        total += sum(os.path.getsize(os.path.join(d, f)) for f in files)
+    return total
 
 
 def main():
@@ -58,26 +85,33 @@ def main():
         t.extractall(layout)
 
     results = {"kiln push": [], "skopeo push": [], "kiln pull": [], "skopeo pull": []}
+    cpu = {k: [] for k in results}
     for rep in range(a.reps):
         reg = Registry(os.path.join(a.work, f"rep-{rep}"))
         try:
-            results["kiln push"].append(timed([KILN, "--root", state, "push", "bench/big:1", f"{reg.host}/kiln/big:1"]))
-            results["skopeo push"].append(timed(["skopeo", "copy", "-q", "--dest-tls-verify=false",
-                                                 f"oci:{layout}:1", f"docker://{reg.host}/skopeo/big:1"]))
+            results["kiln push"].append(timed(cpu["kiln push"], [KILN, "--root", state, "push", "bench/big:1",
+                                                                 f"{reg.host}/kiln/big:1"]))
+            results["skopeo push"].append(timed(cpu["skopeo push"], [
+                "skopeo", "copy", "-q", "--dest-tls-verify=false",
+                f"oci:{layout}:1", f"docker://{reg.host}/skopeo/big:1"]))
             fresh = os.path.join(a.work, f"pull-state-{rep}")
-            results["kiln pull"].append(timed([KILN, "--root", fresh, "pull", f"{reg.host}/kiln/big:1"]))
+            results["kiln pull"].append(timed(cpu["kiln pull"], [KILN, "--root", fresh, "pull",
+                                                                 f"{reg.host}/kiln/big:1"]))
             shutil.rmtree(fresh, ignore_errors=True)
             dest = os.path.join(a.work, f"pull-layout-{rep}")
-            results["skopeo pull"].append(timed(["skopeo", "copy", "-q", "--src-tls-verify=false",
-                                                 f"docker://{reg.host}/skopeo/big:1", f"oci:{dest}:1"]))
+            results["skopeo pull"].append(timed(cpu["skopeo pull"], [
+                "skopeo", "copy", "-q", "--src-tls-verify=false",
+                f"docker://{reg.host}/skopeo/big:1", f"oci:{dest}:1"]))
             shutil.rmtree(dest, ignore_errors=True)
         finally:
             reg.stop()
             shutil.rmtree(reg.dir, ignore_errors=True)
 
-    print(f"\n{'case':<14}{'median s':>10}{'min s':>9}{'max s':>9}")
+    mb = blob_bytes(layout) / 1e6
+    print(f"\n{'case':<14}{'median s':>10}{'min s':>9}{'max s':>9}{'cpu s':>9}{'MB/s':>8}")
     for k, v in results.items():
-        print(f"{k:<14}{statistics.median(v):>10.2f}{min(v):>9.2f}{max(v):>9.2f}")
+        print(f"{k:<14}{statistics.median(v):>10.2f}{min(v):>9.2f}{max(v):>9.2f}"
+              f"{statistics.median(cpu[k]):>9.2f}{mb / statistics.median(v):>8.0f}")
     for op in ("push", "pull"):
         ratio = statistics.median(results[f"kiln {op}"]) / statistics.median(results[f"skopeo {op}"])
         print(f"kiln/skopeo {op}: {ratio:.2f}")
