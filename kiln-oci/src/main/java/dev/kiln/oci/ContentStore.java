@@ -52,7 +52,7 @@ public interface ContentStore {
 
         /**
          * Finishes the blob. When {@code expected} is given and differs from the digest of the
-         * written bytes, the blob is discarded and an {@link IOException} names both digests.
+         * written bytes, the blob is discarded and a {@link ContentMismatchException} names both digests.
          */
         Digest commit(Optional<Digest> expected) throws IOException;
 

@@ -145,7 +145,7 @@ public final class FileContentStore implements ContentStore {
             done = true;
             if (expected.isPresent() && !expected.get().equals(actual)) {
                 Files.deleteIfExists(tmp);
-                throw new IOException("digest mismatch: expected " + expected.get() + ", got " + actual);
+                throw new ContentMismatchException(expected.get(), actual);
             }
             Path target = blobPath(actual);
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {

@@ -1,6 +1,7 @@
 package dev.kiln.registry;
 
 import dev.kiln.common.Digest;
+import dev.kiln.oci.ContentMismatchException;
 import dev.kiln.oci.ContentStore;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageReference;
@@ -21,8 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Downloads the blobs of a resolved image into a content store: layers in parallel, then the
@@ -32,7 +31,6 @@ import java.util.regex.Pattern;
  */
 final class ImagePuller {
     private static final int PROGRESS_STEP = 1 << 20;
-    private static final Pattern SHA256_DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
     private final RegistryTransport transport;
     private final BlobSources sources;
@@ -148,35 +146,18 @@ final class ImagePuller {
      * Commits a downloaded blob under {@code digest}. The store hashes every byte as it is
      * written and refuses (discarding the temp file) a blob whose digest differs, so the
      * download is verified once, by the store, while it streams; hashing it here as well
-     * doubled the pull's CPU cost. The store's refusal names both digests, and becomes a
-     * {@link DigestMismatchException} carrying the digest the bytes really have.
+     * doubled the pull's CPU cost. The store's refusal becomes a {@link DigestMismatchException}
+     * carrying the digest the bytes really have.
      */
     private static void commitVerified(ImageReference ref, ContentStore.Writer w, Digest digest) {
         try {
             w.commit(Optional.of(digest));
+        } catch (ContentMismatchException e) {
+            throw new DigestMismatchException(ref.registry(), ref.name() + " blob", digest, e.actual());
         } catch (IOException e) {
-            Optional<Digest> actual = otherDigest(e.getMessage(), digest);
-            if (actual.isPresent()) {
-                throw new DigestMismatchException(ref.registry(), ref.name() + " blob", digest, actual.get());
-            }
             throw new RegistryException(ref.registry(), ref.name() + ": cannot store blob " + digest + ": "
                     + e.getMessage(), e);
         }
-    }
-
-    /** The first sha256 digest in {@code message} other than {@code expected}: the one a refused blob has. */
-    static Optional<Digest> otherDigest(String message, Digest expected) {
-        if (message == null) {
-            return Optional.empty();
-        }
-        Matcher m = SHA256_DIGEST.matcher(message);
-        while (m.find()) {
-            Digest found = Digest.parse(m.group());
-            if (!found.equals(expected)) {
-                return Optional.of(found);
-            }
-        }
-        return Optional.empty();
     }
 
     /** Reads a small blob (config) into memory, verified. */
