@@ -252,11 +252,19 @@ public final class Engine implements AutoCloseable {
      */
     public List<Warning> check(BuildRequest req) {
         try (RegistryClient session = registry.withCredentials(DockerConfig.fromEnvironment())) {
-            return convert(req, req.contextDir().toAbsolutePath().normalize(), engineImages.forBuild(session)).warnings();
+            return checks(req, engineImages.forBuild(session));
         }
     }
 
-    private ConvertResult convert(BuildRequest req, Path context, dev.kiln.dockerfile.convert.ImageMetaResolver resolver) {
+    /**
+     * The build checks' findings for a request's Dockerfile with base images from {@code images},
+     * without an engine: the daemon client runs {@code --check} this way with images resolved by kilnd.
+     */
+    public static List<Warning> checks(BuildRequest req, dev.kiln.dockerfile.convert.ImageMetaResolver images) {
+        return convert(req, req.contextDir().toAbsolutePath().normalize(), images).warnings();
+    }
+
+    private static ConvertResult convert(BuildRequest req, Path context, dev.kiln.dockerfile.convert.ImageMetaResolver resolver) {
         if (!Files.isDirectory(context)) {
             throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
         }

@@ -15,10 +15,8 @@ import dev.kiln.daemon.api.StatusRequest;
 import dev.kiln.daemon.api.StatusResponse;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.BuildResult;
+import dev.kiln.engine.Engine;
 import dev.kiln.engine.SshAgents;
-import dev.kiln.dockerfile.convert.ConvertRequest;
-import dev.kiln.dockerfile.convert.ConvertResult;
-import dev.kiln.dockerfile.convert.DockerfileConverter;
 import dev.kiln.dockerfile.convert.ImageMetaResolver;
 import dev.kiln.dockerfile.instructions.Warning;
 import dev.kiln.common.Platform;
@@ -147,47 +145,7 @@ public final class RemoteBuild {
      * that reads a variable from its ENV may then say more than the daemonless check).
      */
     public static List<Warning> check(DaemonTarget target, BuildRequest req) {
-        return check(req, new DaemonImages(target));
-    }
-
-    /** As {@link #check(DaemonTarget, BuildRequest)} with every base image unresolved (empty configs). */
-    public static List<Warning> check(BuildRequest req) {
-        return check(req, UNRESOLVED_IMAGES);
-    }
-
-    private static List<Warning> check(BuildRequest req, ImageMetaResolver images) {
-        Path context = req.contextDir().toAbsolutePath().normalize();
-        if (!Files.isDirectory(context)) {
-            throw new KilnException("unable to prepare context: path \"" + req.contextDir() + "\" not found");
-        }
-        Path dockerfile = req.dockerfile() != null ? req.dockerfile() : context.resolve("Dockerfile");
-        String text;
-        try {
-            text = Files.readString(dockerfile, java.nio.charset.StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new KilnException("failed to read dockerfile: open " + dockerfile + ": no such file or directory");
-        } catch (IOException e) {
-            throw new KilnException("failed to read dockerfile " + dockerfile + ": " + e.getMessage(), e);
-        }
-        List<String> excludes = new java.util.ArrayList<>();
-        Path ignoreFile = IgnorePatterns.locate(context, dockerfile);
-        if (ignoreFile != null && Files.isRegularFile(ignoreFile)) {
-            try {
-                for (String line : Files.readAllLines(ignoreFile)) {
-                    String t = line.strip();
-                    if (!t.isEmpty() && !t.startsWith("#")) {
-                        excludes.add(t);
-                    }
-                }
-                IgnorePatterns.parse(String.join("\n", excludes));
-            } catch (IOException | IllegalArgumentException e) {
-                throw new KilnException(ignoreFile + ": " + e.getMessage(), e);
-            }
-        }
-        ConvertResult r = DockerfileConverter.convert(new ConvertRequest(dockerfile.getFileName().toString(), text,
-                req.buildArgs(), req.target(), req.platform(), excludes, req.buildContexts(), req.noCache(),
-                req.noCacheFilter(), req.sourceDateEpoch().orElse(Instant.now())), images);
-        return r.warnings();
+        return Engine.checks(req, new DaemonImages(target));
     }
 
     /**
